@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { serveCommand } from './serve';
+import { version } from './version';
+
+export function buildProgram(): Command {
+  const program = new Command('tokenbench')
+    .description('A physics-based mock LLM endpoint and a benchmark harness for OpenAI-compatible servers')
+    .version(version);
+  program.addCommand(serveCommand());
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((error: Error) => {
+      process.stderr.write(`tokenbench: ${error.message}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,51 @@
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { startServer } from '../server';
+import { DEFAULT_PROFILE } from '../server/profiles/registry';
+
+/** `--config FILE`: the same settings as the flags, as YAML; flags and environment win over it. */
+const serveConfigSchema = z.object({
+  port: z.number().int().min(0).max(65535).optional(),
+  host: z.string().optional(),
+  profiles: z.array(z.string()).optional(),
+  profile: z.string().optional(),
+  seed: z.number().int().optional(),
+  api_key: z.string().optional(),
+  mode: z.enum(['generate', 'echo', 'scripted']).optional(),
+  fixtures: z.string().optional(),
+});
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('start the OpenAI-compatible mock server')
+    .addOption(new Option('--port <port>', 'port to listen on').env('TOKENBENCH_PORT').argParser(Number))
+    .addOption(new Option('--host <host>', 'address to bind').env('TOKENBENCH_HOST'))
+    .addOption(new Option('--profile <name|file...>', 'latency profile(s): built-in name or YAML/JSON file; one served model each').env('TOKENBENCH_PROFILE'))
+    .addOption(new Option('--config <file>', 'YAML file with the same settings').env('TOKENBENCH_CONFIG'))
+    .addOption(new Option('--seed <n>', 'seed for text, lengths and sampled latencies').env('TOKENBENCH_SEED').argParser(Number))
+    .addOption(new Option('--api-key <key>', 'require Authorization: Bearer KEY').env('TOKENBENCH_API_KEY'))
+    .addOption(new Option('--mode <mode>', 'answer text: generate (corpus), echo (repeat the prompt) or scripted (--fixtures)').choices(['generate', 'echo', 'scripted']).env('TOKENBENCH_MODE'))
+    .addOption(new Option('--fixtures <file>', 'scripted mode rules (YAML: rules: [{contains|regex, response|tool_call}])').env('TOKENBENCH_FIXTURES'))
+    .action(async (options) => {
+      const config = options.config ? serveConfigSchema.parse(parseYaml(readFileSync(options.config, 'utf8'))) : {};
+      const profileOption: string[] | undefined = typeof options.profile === 'string' ? options.profile.split(',') : options.profile;
+      const profiles = profileOption ?? config.profiles ?? (config.profile ? [config.profile] : [DEFAULT_PROFILE]);
+      const running = await startServer({
+        port: options.port ?? config.port ?? 8000,
+        host: options.host ?? config.host ?? '127.0.0.1',
+        profiles,
+        seed: options.seed ?? config.seed ?? 0,
+        apiKey: options.apiKey ?? config.api_key,
+        mode: options.mode ?? config.mode,
+        fixturesPath: options.fixtures ?? config.fixtures,
+      });
+      process.stdout.write(`tokenbench mock listening on ${running.url}\n  OpenAI base URL: ${running.baseURL}\n  models: ${[...running.context.models.keys()].join(', ')}\n`);
+      const shutdown = () => {
+        running.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+}

@@ -1,0 +1,136 @@
+import { performance } from 'node:perf_hooks';
+import { EventQueue, type TimedEvent } from './event-queue';
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/**
+ * What the scheduler knows of time. The server drives it with `RealClock` (monotonic, one shared
+ * timer); the simulator with `VirtualClock` (an event queue that jumps from event to event).
+ */
+export interface Clock {
+  now_ms(): number;
+  /** Runs `run` at absolute time `at_ms` (or as soon as possible if that has passed). */
+  at(at_ms: number, run: () => void): TimerHandle;
+}
+
+function handleFor(event: TimedEvent, onCancel?: () => void): TimerHandle {
+  return {
+    cancel() {
+      if (!event.cancelled) {
+        event.cancelled = true;
+        onCancel?.();
+      }
+    },
+  };
+}
+
+/**
+ * Real time on one shared timer that wakes for the earliest due event. Deadlines are absolute
+ * floating milliseconds; everything due within `coalesceWindow_ms` of now fires in the same wake,
+ * so a stream's tokens due in the same millisecond leave as one write.
+ */
+export class RealClock implements Clock {
+  private readonly queue = new EventQueue();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt_ms = Infinity;
+  private liveEvents = 0;
+  private firing = false;
+  /** Observed lateness of each fired event (ms), for the event-loop lag metrics. */
+  onLateness?: (late_ms: number) => void;
+
+  constructor(private readonly coalesceWindow_ms = 0.5) {}
+
+  now_ms(): number {
+    return performance.now();
+  }
+
+  at(at_ms: number, run: () => void): TimerHandle {
+    const event = this.queue.push(at_ms, run);
+    this.liveEvents++;
+    // While firing, the loop re-arms once at its end instead of per new event.
+    if (!this.firing && at_ms < this.timerAt_ms) this.arm();
+    return handleFor(event, () => {
+      this.liveEvents--;
+      if (this.liveEvents === 0 && !this.firing) this.disarm();
+    });
+  }
+
+  /** Number of scheduled, not yet fired or cancelled events (0 means no timer is held). */
+  get pending(): number {
+    return this.liveEvents;
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt_ms = Infinity;
+    this.queue.clear();
+  }
+
+  private arm(): void {
+    const next = this.queue.peek();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt_ms = Infinity;
+    if (!next) return;
+    // Timers are whole milliseconds and may fire early: wake at the floor and re-check.
+    const delay_ms = Math.max(1, Math.floor(next.at_ms - this.now_ms()));
+    this.timerAt_ms = next.at_ms;
+    this.timer = setTimeout(() => this.fire(), delay_ms);
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt_ms = Infinity;
+    this.firing = true;
+    for (;;) {
+      const next = this.queue.peek();
+      if (!next) break;
+      const now = this.now_ms();
+      if (next.at_ms > now + this.coalesceWindow_ms) break;
+      this.queue.pop();
+      this.liveEvents--;
+      this.onLateness?.(now - next.at_ms);
+      try {
+        next.run();
+      } catch (error) {
+        // A failing callback must not stop every other stream's clock.
+        process.emitWarning(`tokenbench clock callback failed: ${(error as Error).stack ?? error}`);
+      }
+    }
+    this.firing = false;
+    if (this.liveEvents > 0) this.arm();
+    else this.disarm();
+  }
+}
+
+/** Virtual time: `run()` pops events in time order and jumps the clock to each. Bit-for-bit repeatable. */
+export class VirtualClock implements Clock {
+  private readonly queue = new EventQueue();
+  private current_ms = 0;
+
+  now_ms(): number {
+    return this.current_ms;
+  }
+
+  at(at_ms: number, run: () => void): TimerHandle {
+    return handleFor(this.queue.push(Math.max(at_ms, this.current_ms), run));
+  }
+
+  /** Runs events until none are left (or `until_ms` is reached). Returns the number fired. */
+  run(until_ms = Infinity): number {
+    let fired = 0;
+    for (;;) {
+      const next = this.queue.peek();
+      if (!next || next.at_ms > until_ms) break;
+      this.queue.pop();
+      this.current_ms = next.at_ms;
+      next.run();
+      fired++;
+    }
+    if (until_ms !== Infinity && until_ms > this.current_ms) this.current_ms = until_ms;
+    return fired;
+  }
+}

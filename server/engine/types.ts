@@ -1,0 +1,50 @@
+import type { Clock } from './clock';
+
+/** One sequence to generate, as the engine sees it: only token counts matter to timing. */
+export interface GenerationRequest {
+  id: string;
+  promptTokens: number;
+  /** Tokens to decode, hidden reasoning tokens included. */
+  outputTokens: number;
+}
+
+/** Receives a sequence's progress, each call carrying the time (ms on the engine's clock) it was due. */
+export interface GenerationSink {
+  /** The sequence left the waiting queue and its prefill began. */
+  onScheduled?(at_ms: number): void;
+  /** `count` more tokens are ready (several at once under speculative decoding). */
+  onTokens(count: number, at_ms: number): void;
+  /** All `outputTokens` were delivered. */
+  onFinished(at_ms: number): void;
+}
+
+export interface GenerationHandle {
+  /** Stops the sequence and frees what it holds (KV blocks, its batch seat, timers). */
+  cancel(): void;
+}
+
+export interface EngineStats {
+  running: number;
+  waiting: number;
+  /** KV cache usage, 0..1. */
+  kvCacheUsage: number;
+  kvBlocksUsed: number;
+  kvBlocksTotal: number;
+  blockSize: number;
+  preemptions: number;
+  lastBatchSize: number;
+  lastStep_ms: number;
+}
+
+/** Raised by `submit` when the waiting queue is full; the HTTP layer answers 429 with Retry-After. */
+export class QueueFullError extends Error {
+  constructor(readonly retryAfter_s: number) {
+    super('the server is at capacity: too many requests are waiting');
+  }
+}
+
+export interface InferenceEngine {
+  readonly clock: Clock;
+  submit(request: GenerationRequest, sink: GenerationSink): GenerationHandle;
+  stats(): EngineStats;
+}

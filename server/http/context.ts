@@ -1,0 +1,16 @@
+import type { Rng } from '../common/random';
+import type { ScriptedResponder } from '../openai/scripted';
+import type { ResponseMode } from '../openai/plan';
+import type { ServedModel } from '../openai/served-model';
+import type { ServerMetrics } from './metrics';
+
+/** What the HTTP layer's handlers share. */
+export interface ServerContext {
+  models: Map<string, ServedModel>;
+  metrics: ServerMetrics;
+  seed: number;
+  faultRng: Rng;
+  mode: ResponseMode;
+  scripted?: ScriptedResponder;
+  apiKey?: string;
+}

@@ -1,0 +1,117 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineStats } from '../engine/types';
+
+/** vLLM's 1-2-5 bucket series up to `max` (vllm/v1/metrics/loggers.py, build_1_2_5_buckets). */
+export function build125Buckets(max: number): number[] {
+  const buckets: number[] = [];
+  for (let exponent = 0; ; exponent++) {
+    for (const mantissa of [1, 2, 5]) {
+      const value = mantissa * 10 ** exponent;
+      if (value > max) return buckets;
+      buckets.push(value);
+    }
+  }
+}
+
+// Bucket boundaries as vLLM declares them (vllm/v1/metrics/loggers.py), so its dashboards read ours.
+export const VLLM_TTFT_BUCKETS_S = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0];
+export const VLLM_ITL_BUCKETS_S = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0];
+export const VLLM_REQUEST_LATENCY_BUCKETS_S = [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0];
+const SUB_MS_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+/** Per-request timings the HTTP layer observes, in seconds. */
+export interface RequestObservation {
+  model: string;
+  finishReason: string;
+  promptTokens: number;
+  generationTokens: number;
+  maxTokens?: number;
+  queue_s: number;
+  ttft_s?: number;
+  prefill_s?: number;
+  decode_s?: number;
+  e2e_s: number;
+}
+
+/**
+ * The mock's Prometheus metrics on its own Registry: vLLM's names, types, buckets and `model_name`
+ * label where vLLM has the metric, `tokenbench_` for the rest.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly label = ['model_name'] as const;
+
+  readonly running = new Gauge({ name: 'vllm:num_requests_running', help: 'Number of requests in model execution batches.', labelNames: this.label, registers: [this.registry] });
+  readonly waiting = new Gauge({ name: 'vllm:num_requests_waiting', help: 'Number of requests waiting to be processed.', labelNames: this.label, registers: [this.registry] });
+  readonly kvUsage = new Gauge({ name: 'vllm:kv_cache_usage_perc', help: 'KV-cache usage. 1 means 100 percent usage.', labelNames: this.label, registers: [this.registry] });
+  readonly cacheConfig = new Gauge({ name: 'vllm:cache_config_info', help: 'Information of the LLMEngine CacheConfig', labelNames: ['model_name', 'block_size', 'num_gpu_blocks'], registers: [this.registry] });
+  readonly promptTokens = new Counter({ name: 'vllm:prompt_tokens_total', help: 'Number of prefill tokens processed.', labelNames: this.label, registers: [this.registry] });
+  readonly generationTokens = new Counter({ name: 'vllm:generation_tokens_total', help: 'Number of generation tokens processed.', labelNames: this.label, registers: [this.registry] });
+  readonly requestSuccess = new Counter({ name: 'vllm:request_success_total', help: 'Count of successfully processed requests.', labelNames: ['model_name', 'finish_reason'], registers: [this.registry] });
+  readonly prefixCacheQueries = new Counter({ name: 'vllm:prefix_cache_queries_total', help: 'Prefix cache queries, in terms of number of queried tokens.', labelNames: this.label, registers: [this.registry] });
+  readonly prefixCacheHits = new Counter({ name: 'vllm:prefix_cache_hits_total', help: 'Prefix cache hits, in terms of number of cached tokens.', labelNames: this.label, registers: [this.registry] });
+  readonly ttft = this.histogram('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', VLLM_TTFT_BUCKETS_S);
+  readonly itl = this.histogram('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', VLLM_ITL_BUCKETS_S);
+  readonly tpot = this.histogram('vllm:time_per_output_token_seconds', 'Histogram of time per output token in seconds.', VLLM_ITL_BUCKETS_S);
+  readonly requestTpot = this.histogram('vllm:request_time_per_output_token_seconds', 'Histogram of time_per_output_token_seconds per request.', VLLM_ITL_BUCKETS_S);
+  readonly e2e = this.histogram('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', VLLM_REQUEST_LATENCY_BUCKETS_S);
+  readonly queueTime = this.histogram('vllm:request_queue_time_seconds', 'Histogram of time spent in WAITING phase for request.', VLLM_REQUEST_LATENCY_BUCKETS_S);
+  readonly inferenceTime = this.histogram('vllm:request_inference_time_seconds', 'Histogram of time spent in RUNNING phase for request.', VLLM_REQUEST_LATENCY_BUCKETS_S);
+  readonly prefillTime = this.histogram('vllm:request_prefill_time_seconds', 'Histogram of time spent in PREFILL phase for request.', VLLM_REQUEST_LATENCY_BUCKETS_S);
+  readonly decodeTime = this.histogram('vllm:request_decode_time_seconds', 'Histogram of time spent in DECODE phase for request.', VLLM_REQUEST_LATENCY_BUCKETS_S);
+  readonly requestPromptTokens = this.histogram('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', build125Buckets(1_000_000));
+  readonly requestGenerationTokens = this.histogram('vllm:request_generation_tokens', 'Number of generation tokens processed.', build125Buckets(1_000_000));
+  readonly requestMaxTokens = this.histogram('vllm:request_params_max_tokens', 'Histogram of the max_tokens request parameter.', build125Buckets(1_000_000));
+
+  readonly batchSize = new Gauge({ name: 'tokenbench_batch_size', help: 'Sequences in the last engine step.', labelNames: this.label, registers: [this.registry] });
+  readonly stepTime = new Gauge({ name: 'tokenbench_step_seconds', help: 'Duration of the last engine step in seconds.', labelNames: this.label, registers: [this.registry] });
+  readonly kvBlocksUsed = new Gauge({ name: 'tokenbench_kv_blocks_used', help: 'KV cache blocks in use.', labelNames: this.label, registers: [this.registry] });
+  readonly kvBlocksFree = new Gauge({ name: 'tokenbench_kv_blocks_free', help: 'KV cache blocks free.', labelNames: this.label, registers: [this.registry] });
+  readonly preemptions = new Gauge({ name: 'tokenbench_preemptions', help: 'Sequences preempted (recomputed) since start.', labelNames: this.label, registers: [this.registry] });
+  readonly profileInfo = new Gauge({ name: 'tokenbench_profile_info', help: 'The latency profile serving each model.', labelNames: ['model_name', 'profile', 'kind'], registers: [this.registry] });
+  readonly faults = new Counter({ name: 'tokenbench_faults_injected_total', help: 'Faults injected on purpose, by kind.', labelNames: ['model_name', 'fault'], registers: [this.registry] });
+  readonly rejected = new Counter({ name: 'tokenbench_requests_rejected_total', help: 'Requests answered with an error, by HTTP status.', labelNames: ['status'], registers: [this.registry] });
+  readonly cancelled = new Counter({ name: 'tokenbench_requests_cancelled_total', help: 'Requests whose client disconnected before the end.', labelNames: this.label, registers: [this.registry] });
+  readonly writeLag = new Histogram({ name: 'tokenbench_token_write_lag_seconds', help: 'Delay between a token being due and its write to the socket.', buckets: SUB_MS_BUCKETS_S, registers: [this.registry] });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tokenbench_process_' });
+  }
+
+  private histogram(name: string, help: string, buckets: number[]): Histogram<'model_name'> {
+    return new Histogram({ name, help, buckets, labelNames: ['model_name'], registers: [this.registry] });
+  }
+
+  observeRequest(observation: RequestObservation): void {
+    const labels = { model_name: observation.model };
+    this.promptTokens.inc(labels, observation.promptTokens);
+    this.generationTokens.inc(labels, observation.generationTokens);
+    this.requestSuccess.inc({ model_name: observation.model, finish_reason: observation.finishReason });
+    this.requestPromptTokens.observe(labels, observation.promptTokens);
+    this.requestGenerationTokens.observe(labels, observation.generationTokens);
+    if (observation.maxTokens !== undefined) this.requestMaxTokens.observe(labels, observation.maxTokens);
+    this.e2e.observe(labels, observation.e2e_s);
+    this.queueTime.observe(labels, observation.queue_s);
+    this.inferenceTime.observe(labels, Math.max(0, observation.e2e_s - observation.queue_s));
+    if (observation.ttft_s !== undefined) this.ttft.observe(labels, observation.ttft_s);
+    if (observation.prefill_s !== undefined) this.prefillTime.observe(labels, observation.prefill_s);
+    if (observation.decode_s !== undefined) {
+      this.decodeTime.observe(labels, observation.decode_s);
+      if (observation.generationTokens > 1) this.requestTpot.observe(labels, observation.decode_s / (observation.generationTokens - 1));
+    }
+  }
+
+  /** Copies an engine's gauges in, just before a scrape. */
+  updateEngine(model: string, stats: EngineStats): void {
+    const labels = { model_name: model };
+    this.running.set(labels, stats.running);
+    this.waiting.set(labels, stats.waiting);
+    this.kvUsage.set(labels, stats.kvCacheUsage);
+    this.batchSize.set(labels, stats.lastBatchSize);
+    this.stepTime.set(labels, stats.lastStep_ms / 1000);
+    this.kvBlocksUsed.set(labels, stats.kvBlocksUsed);
+    this.kvBlocksFree.set(labels, Math.max(0, stats.kvBlocksTotal - stats.kvBlocksUsed));
+    this.preemptions.set(labels, stats.preemptions);
+    this.cacheConfig.set({ model_name: model, block_size: String(stats.blockSize), num_gpu_blocks: String(stats.kvBlocksTotal) }, 1);
+  }
+}

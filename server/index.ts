@@ -1,0 +1,77 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Rng } from './common/random';
+import { RealClock } from './engine/clock';
+import { createApp } from './http/app';
+import type { ServerContext } from './http/context';
+import { ServerMetrics } from './http/metrics';
+import { ScriptedResponder } from './openai/scripted';
+import type { ResponseMode } from './openai/plan';
+import { createServedModels } from './openai/served-model';
+import { loadProfile, type Profile } from './profiles/registry';
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  /** Profile names, files, or already-parsed profiles; one model each. */
+  profiles: Array<string | Profile>;
+  seed?: number;
+  apiKey?: string;
+  mode?: ResponseMode;
+  fixturesPath?: string;
+  /** Process-level metrics (heap, event-loop lag) on /metrics; off in tests that make many servers. */
+  defaultMetrics?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  /** The OpenAI base URL, `${url}/v1`. */
+  baseURL: string;
+  port: number;
+  context: ServerContext;
+  clock: RealClock;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Starts the mock: profiles → engines on one real clock → express app → listening socket. */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const seed = options.seed ?? 0;
+  const profiles = options.profiles.map((profile) => (typeof profile === 'string' ? loadProfile(profile) : profile));
+  const clock = new RealClock();
+  const metrics = new ServerMetrics({ defaultMetrics: options.defaultMetrics });
+  const context: ServerContext = {
+    models: createServedModels(profiles, clock, seed),
+    metrics,
+    seed,
+    faultRng: new Rng(seed).fork('faults'),
+    mode: options.mode ?? (options.fixturesPath ? 'scripted' : 'generate'),
+    scripted: options.fixturesPath ? ScriptedResponder.fromFile(options.fixturesPath) : undefined,
+    apiKey: options.apiKey,
+  };
+  for (const profile of profiles) metrics.profileInfo.set({ model_name: profile.model, profile: profile.name, kind: profile.kind }, 1);
+  const app = createApp(context);
+  const server = app.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0; // streams may legitimately run for minutes
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  return {
+    url,
+    baseURL: `${url}/v1`,
+    port: address.port,
+    context,
+    clock,
+    server,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export { loadProfile } from './profiles/registry';

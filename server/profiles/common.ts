@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { distributionSchema } from '../common/distributions';
+import { TOKENIZER_NAMES } from '../text/tokenizer';
+
+/** Deliberate faults, so users can test their clients' retries and timeouts. All off by default. */
+export const faultsSchema = z.object({
+  /** Probability of answering with each status instead of generating. */
+  error_rate: z.partialRecord(z.enum(['429', '500', '503']), z.number().min(0).max(1)).default({}),
+  /** Probability that a stream is cut mid-way (socket destroyed without [DONE]). */
+  disconnect_rate: z.number().min(0).max(1).default(0),
+  /** Probability that a stream stalls for `stall_ms` mid-way. */
+  stall_rate: z.number().min(0).max(1).default(0),
+  stall_ms: z.number().nonnegative().default(5000),
+  /** Delay before the response headers are sent. */
+  slow_first_byte_ms: z.number().nonnegative().default(0),
+  retry_after_s: z.number().nonnegative().default(1),
+});
+export type FaultConfig = z.infer<typeof faultsSchema>;
+
+export const reasoningSchema = z.object({
+  /** Hidden reasoning tokens at `medium` effort; `low` ×0.25, `high` ×4 (see REASONING_EFFORT_SCALE). */
+  tokens: distributionSchema.default({ dist: 'lognormal', median: 600, sigma: 0.7 }),
+  /** Stream reasoning as `delta.reasoning_content` (DeepSeek/vLLM convention) instead of hiding it. */
+  stream_reasoning: z.boolean().default(false),
+  default_effort: z.enum(['minimal', 'low', 'medium', 'high']).default('medium'),
+});
+export type ReasoningConfig = z.infer<typeof reasoningSchema>;
+
+export const REASONING_EFFORT_SCALE = { minimal: 0.05, low: 0.25, medium: 1, high: 4 } as const;
+export type ReasoningEffort = keyof typeof REASONING_EFFORT_SCALE;
+
+/** Fields every profile kind shares: what is served, how text is counted, how long answers run. */
+export const profileCommonShape = {
+  name: z.string().optional(),
+  description: z.string().optional(),
+  /** The model id clients send and `/v1/models` lists. */
+  model: z.string().min(1),
+  tokenizer: z.enum(TOKENIZER_NAMES).default('o200k_base'),
+  context_length: z.number().int().positive().default(131072),
+  /** Natural answer length when the request sets no `max_tokens` (and without `ignore_eos`). */
+  output_tokens: distributionSchema.default({ dist: 'lognormal', median: 180, sigma: 0.8 }),
+  reasoning: reasoningSchema.optional(),
+  faults: faultsSchema.default(faultsSchema.parse({})),
+  /** Requests allowed to wait for a seat before new ones get 429 + Retry-After. */
+  max_waiting: z.number().int().positive().default(100000),
+  seed: z.number().int().optional(),
+};

@@ -1,0 +1,57 @@
+import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
+import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
+
+/** The tokenizers bundled offline by gpt-tokenizer that tokenbench can count with. */
+export const TOKENIZER_NAMES = ['o200k_base', 'cl100k_base'] as const;
+export type TokenizerName = (typeof TOKENIZER_NAMES)[number];
+
+export interface Tokenizer {
+  readonly name: TokenizerName;
+  encode(text: string): number[];
+  decode(tokens: number[]): string;
+  count(text: string): number;
+}
+
+const ENCODINGS = { o200k_base: o200k, cl100k_base: cl100k } as const;
+const cache = new Map<TokenizerName, Tokenizer>();
+
+export function getTokenizer(name: TokenizerName = 'o200k_base'): Tokenizer {
+  let tokenizer = cache.get(name);
+  if (!tokenizer) {
+    const encoding = ENCODINGS[name];
+    if (!encoding) throw new Error(`unknown tokenizer "${name}" (known: ${TOKENIZER_NAMES.join(', ')})`);
+    tokenizer = {
+      name,
+      // Special-token text in user input is counted as plain text, never as control tokens.
+      encode: (text) => encoding.encode(text, { disallowedSpecial: new Set() }),
+      decode: (tokens) => encoding.decode(tokens),
+      count: (text) => (text.length === 0 ? 0 : encoding.encode(text, { disallowedSpecial: new Set() }).length),
+    };
+    cache.set(name, tokenizer);
+  }
+  return tokenizer;
+}
+
+/** A chat message as far as token counting is concerned. */
+export interface CountableMessage {
+  role: string;
+  content: string;
+  name?: string;
+}
+
+// OpenAI's documented chat-format accounting ("How to count tokens with tiktoken", openai-cookbook):
+// every message costs 3 tokens of framing plus its fields, a name 1 more, and the reply is primed with 3.
+export const TOKENS_PER_MESSAGE = 3;
+export const TOKENS_PER_NAME = 1;
+export const TOKENS_REPLY_PRIMING = 3;
+
+export function countChatPromptTokens(tokenizer: Tokenizer, messages: CountableMessage[], extraText = ''): number {
+  let total = TOKENS_REPLY_PRIMING;
+  for (const message of messages) {
+    total += TOKENS_PER_MESSAGE + tokenizer.count(message.role) + tokenizer.count(message.content);
+    if (message.name) total += TOKENS_PER_NAME + tokenizer.count(message.name);
+  }
+  // Tool definitions and schemas are rendered into the prompt by real chat templates.
+  if (extraText) total += tokenizer.count(extraText);
+  return total;
+}
