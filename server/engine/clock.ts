@@ -91,6 +91,8 @@ export class RealClock implements Clock {
       const now = this.now_ms();
       if (next.at_ms > now + this.coalesceWindow_ms) break;
       this.queue.pop();
+      // A fired event can no longer be cancelled (cancel() must not count it twice).
+      next.cancelled = true;
       this.liveEvents--;
       this.onLateness?.(now - next.at_ms);
       try {
