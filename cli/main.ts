@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { serveCommand } from './serve';
+import { runCommand } from './run';
 import { version } from './version';
 
 export function buildProgram(): Command {
@@ -7,6 +8,7 @@ export function buildProgram(): Command {
     .description('A physics-based mock LLM endpoint and a benchmark harness for OpenAI-compatible servers')
     .version(version);
   program.addCommand(serveCommand());
+  program.addCommand(runCommand());
   return program;
 }
 

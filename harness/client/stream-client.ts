@@ -1,0 +1,195 @@
+import { performance } from 'node:perf_hooks';
+import { Agent, request } from 'undici';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { getTokenizer, type Tokenizer } from '../../server/text/tokenizer';
+import type { WorkloadRequest } from '../workload/types';
+import type { RequestRecord } from './record';
+
+export type ApiKind = 'chat' | 'completions';
+
+export interface ClientOptions {
+  /** OpenAI base URL, e.g. http://127.0.0.1:8000/v1 */
+  baseURL: string;
+  model: string;
+  api: ApiKind;
+  apiKey?: string;
+  /** Connections in the pool; size it to the concurrency. */
+  connections: number;
+  timeout_ms: number;
+  /** Send vLLM's ignore_eos/min_tokens so the output has the asked length. */
+  fixOutputLength: boolean;
+}
+
+interface ContentChunk {
+  at_ms: number;
+  text: string;
+}
+
+/**
+ * A streaming OpenAI client built for measurement: undici's pool, SSE parsed incrementally, one
+ * monotonic timestamp per network read, token counts from `usage` (or the tokenizer over the
+ * whole text, never per chunk).
+ */
+export class StreamClient {
+  private readonly dispatcher: Agent;
+  private readonly tokenizer: Tokenizer = getTokenizer('o200k_base');
+  private readonly url: string;
+
+  constructor(private readonly options: ClientOptions) {
+    this.dispatcher = new Agent({ connections: options.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+    this.url = `${options.baseURL.replace(/\/$/, '')}/${options.api === 'chat' ? 'chat/completions' : 'completions'}`;
+  }
+
+  close(): Promise<void> {
+    return this.dispatcher.close();
+  }
+
+  private body(work: WorkloadRequest): string {
+    const common: Record<string, unknown> = { model: this.options.model, max_tokens: work.outputTokens, stream: true, stream_options: { include_usage: true } };
+    if (this.options.fixOutputLength) Object.assign(common, { ignore_eos: true, min_tokens: work.outputTokens });
+    if (this.options.api === 'chat') common.messages = [{ role: 'user', content: work.prompt }];
+    else common.prompt = work.prompt;
+    return JSON.stringify(common);
+  }
+
+  /** Sends one request and measures it; never throws (failures are recorded). */
+  async send(work: WorkloadRequest, scheduled_ms: number, runStart_ms: number, signal?: AbortSignal): Promise<RequestRecord> {
+    const record: RequestRecord = {
+      id: work.index,
+      scheduled_ms,
+      sent_ms: 0,
+      ttft_ms: null,
+      ttfrt_ms: null,
+      itl_ms: [],
+      chunk_gaps_ms: [],
+      e2el_ms: null,
+      prompt_tokens: work.promptTokens,
+      output_tokens: 0,
+      reasoning_tokens: 0,
+      requested_output_tokens: work.outputTokens,
+      ok: false,
+      error: null,
+      status: 0,
+    };
+    const chunks: ContentChunk[] = [];
+    let firstReasoning_ms: number | null = null;
+    let usage: { prompt_tokens?: number; completion_tokens?: number; completion_tokens_details?: { reasoning_tokens?: number } } | undefined;
+    let streamError: string | null = null;
+    let sawDone = false;
+    let now_ms = 0;
+    const parser = createParser({
+      onEvent: (event: EventSourceMessage) => {
+        if (event.data === '[DONE]') {
+          sawDone = true;
+          return;
+        }
+        let payload: Record<string, any>;
+        try {
+          payload = JSON.parse(event.data);
+        } catch {
+          streamError = 'bad_sse_json';
+          return;
+        }
+        if (payload.error) {
+          streamError = `stream_error: ${payload.error.message ?? 'unknown'}`;
+          return;
+        }
+        if (payload.usage) usage = payload.usage;
+        const choice = payload.choices?.[0];
+        if (!choice) return;
+        const text: string = choice.delta?.content ?? choice.text ?? '';
+        const toolArgs: string = choice.delta?.tool_calls?.map((call: any) => call.function?.arguments ?? '').join('') ?? '';
+        const reasoning: string = choice.delta?.reasoning_content ?? choice.delta?.reasoning ?? '';
+        if (reasoning && firstReasoning_ms === null) firstReasoning_ms = now_ms;
+        if (text || toolArgs) chunks.push({ at_ms: now_ms, text: text + toolArgs });
+      },
+    });
+
+    const sent = performance.now();
+    record.sent_ms = sent - runStart_ms;
+    try {
+      const response = await request(this.url, {
+        method: 'POST',
+        dispatcher: this.dispatcher,
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
+        body: this.body(work),
+        headersTimeout: this.options.timeout_ms,
+        bodyTimeout: this.options.timeout_ms,
+        signal,
+      });
+      record.status = response.statusCode;
+      if (response.statusCode !== 200) {
+        const text = await response.body.text();
+        let code = `http_${response.statusCode}`;
+        try {
+          code += `: ${JSON.parse(text).error?.code ?? ''}`;
+        } catch {
+          // not JSON; the status says enough
+        }
+        record.error = code;
+        return record;
+      }
+      const decoder = new TextDecoder();
+      for await (const piece of response.body) {
+        now_ms = performance.now() - sent;
+        parser.feed(decoder.decode(piece as Uint8Array, { stream: true }));
+      }
+      if (streamError) record.error = streamError;
+      else if (!sawDone) record.error = 'stream_incomplete';
+    } catch (error) {
+      const name = (error as { code?: string; name?: string }).code ?? (error as Error).name;
+      if (process.env.TOKENBENCH_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+      record.error = signal?.aborted ? 'aborted' : name === 'UND_ERR_HEADERS_TIMEOUT' || name === 'UND_ERR_BODY_TIMEOUT' ? 'timeout' : `connection: ${name}`;
+    }
+
+    this.finish(record, chunks, usage, firstReasoning_ms);
+    record.ok = record.error === null && record.ttft_ms !== null;
+    if (record.error === null && record.ttft_ms === null) record.error = 'no_content';
+    return record;
+  }
+
+  /** Derives TTFT, per-token ITL, chunk gaps and E2EL from the timestamped chunks (DESIGN §3). */
+  private finish(record: RequestRecord, chunks: ContentChunk[], usage: any, firstReasoning_ms: number | null): void {
+    record.ttfrt_ms = firstReasoning_ms;
+    if (usage?.prompt_tokens !== undefined) record.prompt_tokens = usage.prompt_tokens;
+    record.reasoning_tokens = usage?.completion_tokens_details?.reasoning_tokens ?? 0;
+    if (chunks.length === 0) {
+      record.output_tokens = usage?.completion_tokens ?? 0;
+      return;
+    }
+    const text = chunks.map((chunk) => chunk.text).join('');
+    const visibleTokens = usage?.completion_tokens !== undefined ? usage.completion_tokens - record.reasoning_tokens : this.tokenizer.count(text);
+    record.output_tokens = usage?.completion_tokens ?? visibleTokens;
+    const perChunk = tokensPerChunk(this.tokenizer, chunks.map((chunk) => chunk.text), visibleTokens);
+    record.ttft_ms = chunks[0].at_ms;
+    record.e2el_ms = chunks[chunks.length - 1].at_ms;
+    for (let i = 1; i < chunks.length; i++) {
+      const gap = chunks[i].at_ms - chunks[i - 1].at_ms;
+      record.chunk_gaps_ms.push(gap);
+      const tokens = Math.max(1, perChunk[i]);
+      for (let k = 0; k < tokens; k++) record.itl_ms.push(gap / tokens);
+    }
+  }
+}
+
+/**
+ * How many tokens each chunk carried: tokenize the whole text once, then credit each token to the
+ * chunk where it ends. Scaled to `total` when the server's count differs from the tokenizer's.
+ */
+export function tokensPerChunk(tokenizer: Tokenizer, texts: string[], total: number): number[] {
+  const tokens = tokenizer.encode(texts.join(''));
+  const chunkEnds: number[] = [];
+  let offset = 0;
+  for (const text of texts) chunkEnds.push((offset += text.length));
+  const counts = new Array<number>(texts.length).fill(0);
+  let position = 0;
+  let chunk = 0;
+  for (const token of tokens) {
+    position += tokenizer.decode([token]).length;
+    while (chunk < texts.length - 1 && position > chunkEnds[chunk]) chunk++;
+    counts[chunk]++;
+  }
+  if (tokens.length === total || tokens.length === 0) return counts;
+  const scale = total / tokens.length;
+  return counts.map((count) => Math.max(1, Math.round(count * scale)));
+}

@@ -1,0 +1,73 @@
+import type { RunSummary } from '../metrics/summary';
+import type { MetricSummary } from '../metrics/percentiles';
+import type { RunInfo } from './run-dir';
+
+const fmt = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
+
+function percentileRow(name: string, metric: MetricSummary): string {
+  return `| ${name} | ${fmt(metric.mean)} | ${fmt(metric.median)} | ${fmt(metric.p90)} | ${fmt(metric.p95)} | ${fmt(metric.p99)} | ${fmt(metric.min)} | ${fmt(metric.max)} |`;
+}
+
+/** The summary table printed on stdout. */
+export function renderSummaryTable(summary: RunSummary): string {
+  const lines = [
+    `completed ${summary.completed}, failed ${summary.failed}, ${fmt(summary.duration_s)} s`,
+    `request throughput ${fmt(summary.request_throughput)} req/s, output ${fmt(summary.output_throughput, 1)} tok/s, total ${fmt(summary.total_token_throughput, 1)} tok/s`,
+    '',
+    'metric (ms)      mean    median    p90      p99',
+  ];
+  for (const [name, metric] of [['TTFT', summary.ttft_ms], ['TPOT', summary.tpot_ms], ['ITL', summary.itl_ms], ['E2EL', summary.e2el_ms]] as const) {
+    lines.push(`${name.padEnd(12)} ${fmt(metric.mean).padStart(8)} ${fmt(metric.median).padStart(9)} ${fmt(metric.p90).padStart(8)} ${fmt(metric.p99).padStart(8)}`);
+  }
+  if (summary.goodput !== undefined) lines.push('', `goodput ${fmt(summary.goodput)} req/s (SLO attainment ${fmt((summary.slo_attainment ?? 0) * 100, 1)}%)`);
+  return lines.join('\n') + '\n';
+}
+
+/** A plain Markdown report: what ran, the summary, a percentile table per metric, errors. */
+export function renderReport(info: RunInfo, summary: RunSummary): string {
+  const errorRows = Object.entries(summary.errors).map(([kind, count]) => `| ${kind} | ${count} |`);
+  return [
+    `# tokenbench run${info.interrupted ? ' (interrupted)' : ''}`,
+    '',
+    '| setting | value |',
+    '| --- | --- |',
+    `| target | ${info.target} |`,
+    `| model | ${info.model} |`,
+    ...(info.profile ? [`| profile | ${info.profile} |`] : []),
+    `| API | ${info.api} |`,
+    `| workload | ${info.workload} |`,
+    `| load | ${info.load} |`,
+    `| seed | ${info.seed} |`,
+    `| tokenbench | ${info.version} |`,
+    `| date | ${info.started_at} |`,
+    `| machine | ${info.machine} |`,
+    '',
+    '## Summary',
+    '',
+    '| figure | value |',
+    '| --- | --- |',
+    `| completed requests | ${summary.completed} |`,
+    `| failed requests | ${summary.failed} |`,
+    `| duration (s) | ${fmt(summary.duration_s)} |`,
+    `| request throughput (req/s) | ${fmt(summary.request_throughput)} |`,
+    `| output token throughput (tok/s) | ${fmt(summary.output_throughput, 1)} |`,
+    `| total token throughput (tok/s) | ${fmt(summary.total_token_throughput, 1)} |`,
+    ...(summary.goodput !== undefined ? [`| goodput (req/s) | ${fmt(summary.goodput)} |`, `| SLO attainment | ${fmt((summary.slo_attainment ?? 0) * 100, 1)}% |`] : []),
+    '',
+    '## Latency percentiles (ms)',
+    '',
+    '| metric | mean | median | p90 | p95 | p99 | min | max |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    percentileRow('TTFT', summary.ttft_ms),
+    percentileRow('TPOT', summary.tpot_ms),
+    percentileRow('ITL (per token)', summary.itl_ms),
+    percentileRow('chunk gap', summary.chunk_gap_ms),
+    percentileRow('E2EL', summary.e2el_ms),
+    percentileRow('send lag', summary.send_lag_ms),
+    '',
+    '## Errors',
+    '',
+    ...(errorRows.length ? ['| kind | count |', '| --- | --- |', ...errorRows] : ['None.']),
+    '',
+  ].join('\n');
+}

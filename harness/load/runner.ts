@@ -1,0 +1,79 @@
+import { performance } from 'node:perf_hooks';
+import type { RequestRecord } from '../client/record';
+import type { StreamClient } from '../client/stream-client';
+import type { Workload } from '../workload/types';
+import { openLoopSchedule, type LoadPattern } from './load-pattern';
+
+export interface RunPlan {
+  pattern: LoadPattern;
+  requests: number;
+  duration_s?: number;
+  warmup: number;
+  seed: number;
+}
+
+export interface RunOutcome {
+  records: RequestRecord[];
+  duration_s: number;
+  interrupted: boolean;
+}
+
+/**
+ * Drives the client with the load pattern. Closed loop keeps `concurrency` requests in flight;
+ * open loop sends on schedule without waiting for the target (a late send keeps its scheduled time).
+ * `stop` (Ctrl-C) stops sending; requests in flight finish or time out.
+ */
+export async function runLoad(client: StreamClient, workload: Workload, plan: RunPlan, stop: AbortSignal, onRecord?: (record: RequestRecord) => void): Promise<RunOutcome> {
+  const records: RequestRecord[] = [];
+  const total = Math.min(plan.requests, workload.size);
+  const deadline_ms = plan.duration_s !== undefined ? plan.duration_s * 1000 : Infinity;
+
+  // Warm-up requests open connections and are not recorded.
+  for (let i = 0; i < plan.warmup && !stop.aborted; i++) await client.send(workload.request(total + i), 0, performance.now());
+
+  const start = performance.now();
+  const elapsed = () => performance.now() - start;
+  const record = (result: RequestRecord) => {
+    records.push(result);
+    onRecord?.(result);
+  };
+
+  if (plan.pattern.kind === 'closed') {
+    let next = 0;
+    const worker = async () => {
+      while (!stop.aborted && next < total && elapsed() < deadline_ms) {
+        const index = next++;
+        const work = workload.request(index);
+        const scheduled = work.at_ms ?? elapsed();
+        record(await client.send(work, scheduled, start));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(plan.pattern.concurrency, total) }, worker));
+  } else {
+    const schedule = openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed);
+    const inFlight: Promise<void>[] = [];
+    for (let index = 0; index < total && !stop.aborted; index++) {
+      const work = workload.request(index);
+      const at = work.at_ms ?? schedule[index];
+      if (at > deadline_ms) break;
+      const wait = at - elapsed();
+      if (wait > 1) await sleep(wait - 0.5, stop);
+      if (stop.aborted) break;
+      inFlight.push(client.send(work, at, start).then(record));
+    }
+    await Promise.all(inFlight);
+  }
+  return { records: records.sort((a, b) => a.id - b.id), duration_s: elapsed() / 1000, interrupted: stop.aborted };
+}
+
+function sleep(ms: number, stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', done);
+      resolve();
+    }
+    stop.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,36 @@
+/** Summary statistics of one metric, as vLLM's benchmark reports them. */
+export interface MetricSummary {
+  count: number;
+  mean: number;
+  median: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  min: number;
+  max: number;
+}
+
+/** Percentile with linear interpolation between closest ranks (numpy's default, which vLLM uses). */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = (p / 100) * (sorted.length - 1);
+  const low = Math.floor(rank);
+  const high = Math.ceil(rank);
+  return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+}
+
+export function summarize(values: number[]): MetricSummary {
+  const sorted = Float64Array.from(values).sort();
+  const list = Array.from(sorted);
+  const sum = list.reduce((total, value) => total + value, 0);
+  return {
+    count: list.length,
+    mean: list.length ? sum / list.length : NaN,
+    median: percentile(list, 50),
+    p90: percentile(list, 90),
+    p95: percentile(list, 95),
+    p99: percentile(list, 99),
+    min: list.length ? list[0] : NaN,
+    max: list.length ? list[list.length - 1] : NaN,
+  };
+}

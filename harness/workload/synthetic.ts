@@ -1,0 +1,64 @@
+import { parseDistribution, sampleCount, type Distribution } from '../../server/common/distributions';
+import { Rng } from '../../server/common/random';
+import { generateTokenPieces } from '../../server/text/generator';
+import { getTokenizer, type Tokenizer } from '../../server/text/tokenizer';
+import type { Workload, WorkloadRequest } from './types';
+
+export interface SyntheticOptions {
+  prompt: Distribution;
+  output: Distribution;
+  /** Tokens of shared prefix every prompt starts with (prefix-cache workloads). */
+  prefix: number;
+}
+
+/** Parses the body of `synthetic:prompt=lognormal(512,0.6),output=128,prefix=0`. */
+export function parseSyntheticSpec(body: string): SyntheticOptions {
+  const options: SyntheticOptions = { prompt: { dist: 'constant', value: 256 }, output: { dist: 'constant', value: 128 }, prefix: 0 };
+  // Split on commas that are not inside parentheses.
+  for (const part of body.split(/,(?![^(]*\))/).filter(Boolean)) {
+    const [key, value] = part.split('=');
+    if (value === undefined) throw new Error(`synthetic workload: expected key=value, got "${part}"`);
+    if (key === 'prompt') options.prompt = parseDistribution(value);
+    else if (key === 'output') options.output = parseDistribution(value);
+    else if (key === 'prefix') options.prefix = Number(value);
+    else throw new Error(`synthetic workload: unknown key "${key}" (prompt, output, prefix)`);
+  }
+  return options;
+}
+
+/** Prompts generated to an exact token count, lengths drawn from the given distributions. */
+export class SyntheticWorkload implements Workload {
+  readonly size = Infinity;
+  private readonly tokenizer: Tokenizer;
+  private readonly prefixText: string;
+
+  constructor(
+    private readonly options: SyntheticOptions,
+    private readonly seed: number,
+  ) {
+    this.tokenizer = getTokenizer('o200k_base');
+    this.prefixText = options.prefix > 0 ? generateTokenPieces(this.tokenizer, options.prefix, new Rng(seed).fork('prefix')).join('') : '';
+  }
+
+  get description(): string {
+    const show = (distribution: Distribution) => (distribution.dist === 'constant' ? String(distribution.value) : JSON.stringify(distribution));
+    return `synthetic prompt=${show(this.options.prompt)} output=${show(this.options.output)}${this.options.prefix ? ` prefix=${this.options.prefix}` : ''}`;
+  }
+
+  request(index: number): WorkloadRequest {
+    const rng = new Rng(this.seed).fork(index);
+    const promptTokens = sampleCount(this.options.prompt, rng.fork('prompt'), 1);
+    const outputTokens = sampleCount(this.options.output, rng.fork('output'), 1);
+    const bodyTokens = Math.max(1, promptTokens - this.options.prefix);
+    // Prefix and body join at a word boundary, so the counts add up.
+    const prompt = this.prefixText + (this.prefixText ? ' ' : '') + generateTokenPieces(this.tokenizer, bodyTokens, rng.fork('text')).join('');
+    return { index, prompt, promptTokens: this.tokenizer.count(prompt), outputTokens };
+  }
+}
+
+export function parseWorkload(spec: string, seed: number): Workload {
+  const [kind, ...rest] = spec.split(':');
+  const body = rest.join(':');
+  if (kind === 'synthetic') return new SyntheticWorkload(parseSyntheticSpec(body), seed);
+  throw new Error(`unknown workload "${spec}" (this version knows synthetic:prompt=N,output=N)`);
+}

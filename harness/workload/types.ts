@@ -1,0 +1,20 @@
+/** One request a workload wants sent. */
+export interface WorkloadRequest {
+  index: number;
+  /** Chat messages (chat API) — the prompt text is the user message. */
+  prompt: string;
+  /** Tokens the prompt text has, by the workload's tokenizer. */
+  promptTokens: number;
+  /** Output length to ask for (max_tokens with ignore_eos). */
+  outputTokens: number;
+  /** For traces: when to send it, ms after the run starts. */
+  at_ms?: number;
+}
+
+export interface Workload {
+  readonly description: string;
+  /** The i-th request; workloads are deterministic given their seed. */
+  request(index: number): WorkloadRequest;
+  /** Number of requests the workload holds, or Infinity for generated ones. */
+  readonly size: number;
+}
