@@ -56,8 +56,12 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
       const work = workload.request(index);
       const at = work.at_ms ?? schedule[index];
       if (at > deadline_ms) break;
-      const wait = at - elapsed();
-      if (wait > 1) await sleep(wait - 0.5, stop);
+      // Timers may wake up to 1 ms early: sleep, then yield until the scheduled time is reached.
+      while (!stop.aborted && elapsed() < at) {
+        const wait = at - elapsed();
+        if (wait > 1) await sleep(wait, stop);
+        else await new Promise((resolve) => setImmediate(resolve));
+      }
       if (stop.aborted) break;
       inFlight.push(client.send(work, at, start).then(record));
     }
