@@ -19,7 +19,7 @@ afterAll(async () => {
 
 async function post(server: RunningServer, path: string, body: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${server.baseURL}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
-  return { status: response.status, headers: response.headers, body: await response.json() };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as { error: Record<string, unknown> } };
 }
 const chat = (model: string, extra: Record<string, unknown> = {}) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hello' }], ...extra });
 
@@ -57,7 +57,7 @@ test('an unknown model is a 404 model_not_found and an unknown route a 404', asy
   expectError(await post(mock, '/chat/completions', chat('gpt-9')), 404, 'invalid_request_error', 'model_not_found');
   const route = await fetch(`${mock.url}/v2/everything`);
   expect(route.status).toBe(404);
-  expect((await route.json()).error.code).toBe('unknown_url');
+  expect(((await route.json()) as { error: { code: string } }).error.code).toBe('unknown_url');
 });
 
 test('a body over the limit is a 413', async () => {

@@ -83,7 +83,7 @@ describe('chat completions through the official openai SDK', () => {
     const started = performance.now();
     const stream = await client.chat.completions.create({ model: 'constant-model', messages, max_tokens: 6, ignore_eos: true, stream: true } as never);
     const arrivals: number[] = [];
-    for await (const chunk of stream as AsyncIterable<OpenAI.ChatCompletionChunk>) {
+    for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>) {
       if (chunk.choices[0]?.delta.content) arrivals.push(performance.now() - started);
     }
     expect(arrivals).toHaveLength(6);
