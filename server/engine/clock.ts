@@ -34,6 +34,7 @@ function handleFor(event: TimedEvent, onCancel?: () => void): TimerHandle {
 export class RealClock implements Clock {
   private readonly queue = new EventQueue();
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private timerAt_ms = Infinity;
   private liveEvents = 0;
   private firing = false;
@@ -63,26 +64,36 @@ export class RealClock implements Clock {
   }
 
   private disarm(): void {
+    this.clearWake();
+    this.queue.clear();
+  }
+
+  private clearWake(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
     this.timer = undefined;
     this.timerAt_ms = Infinity;
-    this.queue.clear();
   }
 
   private arm(): void {
     const next = this.queue.peek();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt_ms = Infinity;
+    this.clearWake();
     if (!next) return;
-    // Timers are whole milliseconds and may fire early: wake at the floor and re-check.
-    const delay_ms = Math.max(1, Math.floor(next.at_ms - this.now_ms()));
     this.timerAt_ms = next.at_ms;
-    this.timer = setTimeout(() => this.fire(), delay_ms);
+    const until_ms = next.at_ms - this.now_ms();
+    if (until_ms <= this.coalesceWindow_ms) {
+      // Already due: run on the next turn of the loop rather than a 1 ms timer.
+      this.immediate = setImmediate(() => this.fire());
+      return;
+    }
+    // Timers are whole milliseconds and may fire early: wake at the floor and re-check.
+    this.timer = setTimeout(() => this.fire(), Math.max(1, Math.floor(until_ms)));
   }
 
   private fire(): void {
     this.timer = undefined;
+    this.immediate = undefined;
     this.timerAt_ms = Infinity;
     this.firing = true;
     for (;;) {

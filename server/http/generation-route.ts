@@ -1,6 +1,10 @@
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import { randomBytes } from 'node:crypto';
+
+// Response ids: a per-process random prefix and a counter (unique, and cheaper than random bytes per request).
+const ID_PREFIX = randomBytes(6).toString('hex');
+let idCounter = 0;
 import { errors, ApiError } from '../openai/errors';
 import type { EndpointFormat, ResponseIdentity } from '../openai/endpoint';
 import { usageOf } from '../openai/endpoint';
@@ -47,7 +51,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
       if (res.destroyed) return;
     }
 
-    const identity: ResponseIdentity = { id: format.idPrefix + randomBytes(12).toString('hex'), created_s: Math.floor(Date.now() / 1000), model: request.model };
+    const identity: ResponseIdentity = { id: format.idPrefix + ID_PREFIX + (idCounter++).toString(16).padStart(12, '0'), created_s: Math.floor(Date.now() / 1000), model: request.model };
     const usage = usageOf(spec.promptTokens, plans);
     const clock = model.engine.clock;
     const arrival_ms = clock.now_ms();
