@@ -59,12 +59,13 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     const totalSlots = plans.reduce((sum, plan) => sum + plan.reasoningTokens + Math.max(plan.contentPieces.length, plan.toolCalls[0]?.argumentPieces.length ?? 0), 0);
     let deliveredSlots = 0;
 
+    const itlChild = context.metrics.itl.labels({ model_name: model.id });
     const observeToken = (delta: Delta) => {
       // vLLM's TTFT is the first generated token, hidden reasoning included.
       if (timing.first_ms === undefined) timing.first_ms = delta.due_ms;
       else {
         const gap_s = (delta.due_ms - timing.last_ms) / 1000 / delta.tokens;
-        for (let i = 0; i < delta.tokens; i++) context.metrics.itl.observe({ model_name: model.id }, gap_s);
+        for (let i = 0; i < delta.tokens; i++) itlChild.observe(gap_s);
       }
       timing.last_ms = delta.due_ms;
     };
