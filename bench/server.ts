@@ -5,7 +5,6 @@
  *     written versus when it was due (from the server's tokenbench_token_write_lag_seconds).
  * The server runs in its own process so the load generator does not share its event loop.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,21 +12,12 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
+import { startMockProcess } from '../test/helpers/mock-process';
 // autocannon ships no types
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon');
 
-const BIN = join(__dirname, '..', 'bin', 'tokenbench.js');
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
-
-async function startMockProcess(profile: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--profile', profile, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (data) => String(data).includes('listening') && resolve());
-    child.on('exit', (code) => reject(new Error(`mock exited with ${code}`)));
-  });
-  return child;
-}
 
 function cannon(url: string, body: string): Promise<{ requests: { average: number }; errors: number; non2xx: number }> {
   return autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections: 50, duration: DURATION_S });
@@ -47,14 +37,14 @@ async function nonStreaming(): Promise<void> {
   }).listen(0, '127.0.0.1');
   await once(bare, 'listening');
   const barePort = (bare.address() as AddressInfo).port;
-  const mock = await startMockProcess('instant', 18431);
+  const mock = await startMockProcess(['--profile', 'instant']);
   try {
     const baseline = await cannon(`http://127.0.0.1:${barePort}/`, chatBody);
-    const measured = await cannon('http://127.0.0.1:18431/v1/chat/completions', chatBody);
+    const measured = await cannon(`${mock.baseURL}/chat/completions`, chatBody);
     const ratio = measured.requests.average / baseline.requests.average;
     console.log(`non-streaming: mock ${measured.requests.average.toFixed(0)} req/s vs bare node:http ${baseline.requests.average.toFixed(0)} req/s → ratio ${ratio.toFixed(2)} (goal ≥ 0.5); mock errors ${measured.errors + measured.non2xx}`);
   } finally {
-    mock.kill();
+    await mock.close();
     bare.close();
   }
 }
@@ -79,7 +69,7 @@ async function manyStreams(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'tokenbench-bench-'));
   const profile = join(directory, 'fifty-tps.yaml');
   writeFileSync(profile, 'kind: empirical\nmodel: fifty-tps\nttft_ms: {dist: constant, value: 20}\nitl_ms: {dist: constant, value: 20}\n');
-  const mock = await startMockProcess(profile, 18432);
+  const mock = await startMockProcess(['--profile', profile]);
   const streams = 1000;
   const tokensEach = 150; // 3 s per stream at 50 tokens/s
   const dispatcher = new Agent({ connections: streams });
@@ -88,7 +78,7 @@ async function manyStreams(): Promise<void> {
     let tokens = 0;
     await Promise.all(
       Array.from({ length: streams }, async () => {
-        const response = await request('http://127.0.0.1:18432/v1/chat/completions', {
+        const response = await request(`${mock.baseURL}/chat/completions`, {
           method: 'POST',
           dispatcher,
           headers: { 'content-type': 'application/json' },
@@ -100,7 +90,7 @@ async function manyStreams(): Promise<void> {
       }),
     );
     const elapsed_s = (performance.now() - started) / 1000;
-    const metrics = await (await request('http://127.0.0.1:18432/metrics', { dispatcher })).body.text();
+    const metrics = await (await request(`${mock.url}/metrics`, { dispatcher })).body.text();
     const p50 = histogramQuantile(metrics, 'tokenbench_token_write_lag_seconds', 0.5) * 1000;
     const p99 = histogramQuantile(metrics, 'tokenbench_token_write_lag_seconds', 0.99) * 1000;
     const ideal = (streams * tokensEach) / (0.02 + (tokensEach - 1) * 0.02);
@@ -108,7 +98,7 @@ async function manyStreams(): Promise<void> {
     console.log(`token write lag (due → written): p50 ${p50.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms (goal p99 ≤ 2 ms)`);
   } finally {
     await dispatcher.close();
-    mock.kill();
+    await mock.close();
   }
 }
 

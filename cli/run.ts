@@ -9,7 +9,7 @@ import { runLoad } from '../harness/load/runner';
 import { summarizeRun, type Slo } from '../harness/metrics/summary';
 import { writeRunDirectory, type RunInfo } from '../harness/export/run-dir';
 import { renderSummaryTable } from '../harness/export/report';
-import { parseWorkload } from '../harness/workload/synthetic';
+import { parseWorkload } from '../harness/workload';
 import { version } from './version';
 
 const DEFAULT_WORKLOAD = 'synthetic:prompt=256,output=64';
@@ -40,6 +40,9 @@ export function runCommand(): Command {
     .option('--api-key-env <name>', 'environment variable holding the API key', 'OPENAI_API_KEY')
     .option('--profile <name|file>', 'profile of the embedded mock', DEFAULT_PROFILE)
     .option('--workload <spec>', 'workload, e.g. synthetic:prompt=lognormal(512,0.6),output=128', DEFAULT_WORKLOAD)
+    .option('--trace-start <n>', 'traces: rows to skip', Number, 0)
+    .option('--limit <n>', 'traces: rows to replay', Number)
+    .option('--speedup <x>', 'traces: divide recorded gaps by this', Number, 1)
     .option('--concurrency <n>', 'closed loop: requests in flight', Number)
     .option('--rate <r>', 'open loop: requests per second', Number)
     .option('--burstiness <k>', 'open loop: gamma shape of the gaps (1 = Poisson)', Number, 1)
@@ -68,8 +71,8 @@ export function runCommand(): Command {
       process.once('SIGINT', onSigint);
       try {
         const model: string = options.model ?? (await firstModel(baseURL, apiKey));
-        const workload = parseWorkload(options.workload, options.seed);
-        const requests: number = options.requests ?? (options.duration ? Number.MAX_SAFE_INTEGER : 32);
+        const workload = parseWorkload(options.workload, options.seed, { start: options.traceStart, limit: options.limit, speedup: options.speedup });
+        const requests: number = options.requests ?? (options.duration || workload.timed ? Number.MAX_SAFE_INTEGER : 32);
         const pattern = options.rate
           ? ({ kind: 'open', rate_per_s: options.rate, burstiness: options.burstiness } as const)
           : ({ kind: 'closed', concurrency: options.concurrency ?? 8 } as const);
@@ -78,11 +81,11 @@ export function runCommand(): Command {
           model,
           api: options.api as ApiKind,
           apiKey,
-          connections: pattern.kind === 'closed' ? pattern.concurrency : Math.max(64, Math.ceil(pattern.rate_per_s * 4)),
+          connections: workload.timed ? 256 : pattern.kind === 'closed' ? pattern.concurrency : Math.max(64, Math.ceil(pattern.rate_per_s * 4)),
           timeout_ms: options.timeout * 1000,
           fixOutputLength: options.fixOutputLength,
         });
-        const loadText = pattern.kind === 'closed' ? `closed loop, concurrency ${pattern.concurrency}` : `open loop, ${pattern.rate_per_s} req/s, burstiness ${pattern.burstiness}`;
+        const loadText = workload.timed ? 'trace replay at recorded times' : pattern.kind === 'closed' ? `closed loop, concurrency ${pattern.concurrency}` : `open loop, ${pattern.rate_per_s} req/s, burstiness ${pattern.burstiness}`;
         process.stderr.write(`tokenbench run: ${model} at ${baseURL}, ${workload.description}, ${loadText}\n`);
         const started_at = new Date().toISOString();
         let done = 0;

@@ -31,14 +31,14 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
   // Warm-up requests open connections and are not recorded.
   for (let i = 0; i < plan.warmup && !stop.aborted; i++) await client.send(workload.request(total + i), 0, performance.now());
 
-  const start = performance.now();
+  let start = performance.now();
   const elapsed = () => performance.now() - start;
   const record = (result: RequestRecord) => {
     records.push(result);
     onRecord?.(result);
   };
 
-  if (plan.pattern.kind === 'closed') {
+  if (plan.pattern.kind === 'closed' && !workload.timed) {
     let next = 0;
     const worker = async () => {
       while (!stop.aborted && next < total && elapsed() < deadline_ms) {
@@ -50,16 +50,19 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
     };
     await Promise.all(Array.from({ length: Math.min(plan.pattern.concurrency, total) }, worker));
   } else {
-    const schedule = openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed);
+    // Prompts are built before the clock starts, so building one never delays a send.
+    const works = Array.from({ length: total }, (_, index) => workload.request(index));
+    start = performance.now();
+    const schedule = plan.pattern.kind === 'open' ? openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed) : [];
     const inFlight: Promise<void>[] = [];
     for (let index = 0; index < total && !stop.aborted; index++) {
-      const work = workload.request(index);
+      const work = works[index];
       const at = work.at_ms ?? schedule[index];
       if (at > deadline_ms) break;
-      // Timers may wake up to 1 ms early: sleep, then yield until the scheduled time is reached.
+      // Timers are coarse and may fire late under load: sleep to 2 ms before, then yield until due.
       while (!stop.aborted && elapsed() < at) {
         const wait = at - elapsed();
-        if (wait > 1) await sleep(wait, stop);
+        if (wait > 2) await sleep(wait - 2, stop);
         else await new Promise((resolve) => setImmediate(resolve));
       }
       if (stop.aborted) break;

@@ -56,9 +56,3 @@ export class SyntheticWorkload implements Workload {
   }
 }
 
-export function parseWorkload(spec: string, seed: number): Workload {
-  const [kind, ...rest] = spec.split(':');
-  const body = rest.join(':');
-  if (kind === 'synthetic') return new SyntheticWorkload(parseSyntheticSpec(body), seed);
-  throw new Error(`unknown workload "${spec}" (this version knows synthetic:prompt=N,output=N)`);
-}

@@ -17,4 +17,6 @@ export interface Workload {
   request(index: number): WorkloadRequest;
   /** Number of requests the workload holds, or Infinity for generated ones. */
   readonly size: number;
+  /** Traces carry their own send times (`at_ms`): they replay open-loop whatever the load flags. */
+  readonly timed?: boolean;
 }
