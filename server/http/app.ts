@@ -9,6 +9,7 @@ import { requireApiKey } from './auth';
 import type { ServerContext } from './context';
 import { generationRoute } from './generation-route';
 import { parseBody } from './validation';
+import { sseData, SSE_DONE } from '../openai/sse';
 
 export const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
@@ -66,7 +67,7 @@ function errorHandler(context: ServerContext) {
     const apiError = toApiError(error);
     context.metrics.rejected.inc({ status: String(apiError.status) });
     if (res.headersSent) {
-      if (!res.writableEnded) res.end(`data: ${JSON.stringify(apiError.toBody())}\n\ndata: [DONE]\n\n`);
+      if (!res.writableEnded) res.end(sseData(apiError.toBody()) + SSE_DONE);
       return;
     }
     res.status(apiError.status).set(apiError.headers).json(apiError.toBody());

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 // Response ids: a per-process random prefix and a counter (unique, and cheaper than random bytes per request).
 const ID_PREFIX = randomBytes(6).toString('hex');
 let idCounter = 0;
-import { errors, ApiError } from '../openai/errors';
+import { errors } from '../openai/errors';
 import type { EndpointFormat, ResponseIdentity } from '../openai/endpoint';
 import { usageOf } from '../openai/endpoint';
 import { startGeneration, type Delta } from '../openai/generation';
@@ -167,5 +167,3 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     writer.write(format.streamStart(identity, plans, request));
   };
 }
-
-export { ApiError };

@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest } from './schemas';
-import { contentText, nonTextPartTokens, type EndpointFormat, type ResponseIdentity, type Usage } from './endpoint';
+import { contentText, nonTextPartTokens, stopSequences, type EndpointFormat, type ResponseIdentity, type Usage } from './endpoint';
 import type { Delta } from './generation';
 import type { ChoicePlan, GenerationSpec, TokenLogprob } from './plan';
 import { sseData, SSE_DONE } from './sse';
@@ -50,7 +50,7 @@ export const chatFormat: EndpointFormat<ChatCompletionRequest> = {
       maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
       minTokens: request.min_tokens ?? undefined,
       ignoreEos: request.ignore_eos ?? false,
-      stop: request.stop == null ? [] : Array.isArray(request.stop) ? request.stop : [request.stop],
+      stop: stopSequences(request.stop),
       n: request.n ?? 1,
       seed: request.seed ?? undefined,
       tools,
@@ -127,9 +127,5 @@ export const chatFormat: EndpointFormat<ChatCompletionRequest> = {
       })),
       usage,
     };
-  },
-
-  streamError(message) {
-    return [sseData({ error: { message, type: 'server_error', param: null, code: 'stream_error' } }), SSE_DONE];
   },
 };

@@ -1,5 +1,5 @@
 import type { CompletionRequest } from './schemas';
-import type { EndpointFormat, ResponseIdentity } from './endpoint';
+import { stopSequences, type EndpointFormat, type ResponseIdentity } from './endpoint';
 import type { Delta } from './generation';
 import type { ChoicePlan } from './plan';
 import { sseData, SSE_DONE } from './sse';
@@ -50,7 +50,7 @@ export const completionsFormat: EndpointFormat<CompletionRequest> = {
       maxTokens: request.max_tokens ?? undefined,
       minTokens: request.min_tokens ?? undefined,
       ignoreEos: request.ignore_eos ?? false,
-      stop: request.stop == null ? [] : Array.isArray(request.stop) ? request.stop : [request.stop],
+      stop: stopSequences(request.stop),
       n: request.n ?? 1,
       seed: request.seed ?? undefined,
       tools: [],
@@ -102,9 +102,5 @@ export const completionsFormat: EndpointFormat<CompletionRequest> = {
       })),
       usage: { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens },
     };
-  },
-
-  streamError(message) {
-    return [sseData({ error: { message, type: 'server_error', param: null, code: 'stream_error' } }), SSE_DONE];
   },
 };

@@ -43,8 +43,11 @@ export interface EndpointFormat<Request> {
   streamChoiceEnd(identity: ResponseIdentity, plan: ChoicePlan, request: Request): string[];
   streamEnd(identity: ResponseIdentity, plans: ChoicePlan[], usage: Usage, request: Request): string[];
   complete(identity: ResponseIdentity, plans: ChoicePlan[], usage: Usage, request: Request): unknown;
-  /** An error after the stream began: OpenAI sends it as an event, then ends the stream. */
-  streamError(message: string): string[];
+}
+
+/** `stop` as chat and completions accept it (absent, one string, or a list) → a list. */
+export function stopSequences(stop: string | string[] | null | undefined): string[] {
+  return stop == null ? [] : Array.isArray(stop) ? stop : [stop];
 }
 
 /** Text of a message content field (string, or content parts whose text parts are joined). */

@@ -185,8 +185,4 @@ export const responsesFormat: EndpointFormat<ResponsesRequest> = {
   complete(identity, plans, usage, request) {
     return responseObject(identity, request, plans[0], plans[0]?.finishReason === 'length' ? 'incomplete' : 'completed', usage);
   },
-
-  streamError(message) {
-    return [sseEvent('error', { type: 'error', code: 'server_error', message, param: null, sequence_number: 0 })];
-  },
 };
