@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { serveCommand } from './serve';
 import { runCommand } from './run';
+import { simulateCommand } from './simulate';
+import { hardwareCommand, modelsCommand, predictCommand, profilesCommand } from './catalog-commands';
 import { version } from './version';
 
 export function buildProgram(): Command {
@@ -9,6 +11,11 @@ export function buildProgram(): Command {
     .version(version);
   program.addCommand(serveCommand());
   program.addCommand(runCommand());
+  program.addCommand(simulateCommand());
+  program.addCommand(predictCommand());
+  program.addCommand(profilesCommand());
+  program.addCommand(hardwareCommand());
+  program.addCommand(modelsCommand());
   return program;
 }
 

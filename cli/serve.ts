@@ -4,6 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { startServer } from '../server';
 import { DEFAULT_PROFILE } from '../server/profiles/registry';
+import { hasComposition } from '../server/profiles/compose';
+import { addCompositionOptions, profileFromOptions } from './profile-options';
 
 /** `--config FILE`: the same settings as the flags, as YAML; flags and environment win over it. */
 const serveConfigSchema = z.object({
@@ -18,7 +20,7 @@ const serveConfigSchema = z.object({
 });
 
 export function serveCommand(): Command {
-  return new Command('serve')
+  const command = new Command('serve')
     .description('start the OpenAI-compatible mock server')
     .addOption(new Option('--port <port>', 'port to listen on').env('TOKENBENCH_PORT').argParser(Number))
     .addOption(new Option('--host <host>', 'address to bind').env('TOKENBENCH_HOST'))
@@ -27,11 +29,13 @@ export function serveCommand(): Command {
     .addOption(new Option('--seed <n>', 'seed for text, lengths and sampled latencies').env('TOKENBENCH_SEED').argParser(Number))
     .addOption(new Option('--api-key <key>', 'require Authorization: Bearer KEY').env('TOKENBENCH_API_KEY'))
     .addOption(new Option('--mode <mode>', 'answer text: generate (corpus), echo (repeat the prompt) or scripted (--fixtures)').choices(['generate', 'echo', 'scripted']).env('TOKENBENCH_MODE'))
-    .addOption(new Option('--fixtures <file>', 'scripted mode rules (YAML: rules: [{contains|regex, response|tool_call}])').env('TOKENBENCH_FIXTURES'))
-    .action(async (options) => {
+    .addOption(new Option('--fixtures <file>', 'scripted mode rules (YAML: rules: [{contains|regex, response|tool_call}])').env('TOKENBENCH_FIXTURES'));
+  return addCompositionOptions(command).action(async (options) => {
       const config = options.config ? serveConfigSchema.parse(parseYaml(readFileSync(options.config, 'utf8'))) : {};
       const profileOption: string[] | undefined = typeof options.profile === 'string' ? options.profile.split(',') : options.profile;
-      const profiles = profileOption ?? config.profiles ?? (config.profile ? [config.profile] : [DEFAULT_PROFILE]);
+      const named = profileOption ?? config.profiles ?? (config.profile ? [config.profile] : undefined);
+      // Composition flags describe one physics profile (built on the first --profile when one is named).
+      const profiles = hasComposition(options) ? [profileFromOptions({ ...options, profile: named?.[0] }, DEFAULT_PROFILE)] : (named ?? [DEFAULT_PROFILE]);
       const running = await startServer({
         port: options.port ?? config.port ?? 8000,
         host: options.host ?? config.host ?? '127.0.0.1',

@@ -3,7 +3,7 @@ import { Agent, request } from 'undici';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { getTokenizer, type Tokenizer } from '../../server/text/tokenizer';
 import type { WorkloadRequest } from '../workload/types';
-import type { RequestRecord } from './record';
+import { applyChunkTimings, emptyRecord, type RequestRecord } from './record';
 
 export type ApiKind = 'chat' | 'completions';
 
@@ -54,23 +54,7 @@ export class StreamClient {
 
   /** Sends one request and measures it; never throws (failures are recorded). */
   async send(work: WorkloadRequest, scheduled_ms: number, runStart_ms: number, signal?: AbortSignal): Promise<RequestRecord> {
-    const record: RequestRecord = {
-      id: work.index,
-      scheduled_ms,
-      sent_ms: 0,
-      ttft_ms: null,
-      ttfrt_ms: null,
-      itl_ms: [],
-      chunk_gaps_ms: [],
-      e2el_ms: null,
-      prompt_tokens: work.promptTokens,
-      output_tokens: 0,
-      reasoning_tokens: 0,
-      requested_output_tokens: work.outputTokens,
-      ok: false,
-      error: null,
-      status: 0,
-    };
+    const record = emptyRecord(work.index, scheduled_ms, work.promptTokens, work.outputTokens);
     const chunks: ContentChunk[] = [];
     let firstReasoning_ms: number | null = null;
     let usage: { prompt_tokens?: number; completion_tokens?: number; completion_tokens_details?: { reasoning_tokens?: number } } | undefined;
@@ -161,14 +145,10 @@ export class StreamClient {
     const visibleTokens = usage?.completion_tokens !== undefined ? usage.completion_tokens - record.reasoning_tokens : this.tokenizer.count(text);
     record.output_tokens = usage?.completion_tokens ?? visibleTokens;
     const perChunk = tokensPerChunk(this.tokenizer, chunks.map((chunk) => chunk.text), visibleTokens);
-    record.ttft_ms = chunks[0].at_ms;
-    record.e2el_ms = chunks[chunks.length - 1].at_ms;
-    for (let i = 1; i < chunks.length; i++) {
-      const gap = chunks[i].at_ms - chunks[i - 1].at_ms;
-      record.chunk_gaps_ms.push(gap);
-      const tokens = Math.max(1, perChunk[i]);
-      for (let k = 0; k < tokens; k++) record.itl_ms.push(gap / tokens);
-    }
+    applyChunkTimings(
+      record,
+      chunks.map((chunk, index) => ({ at_ms: chunk.at_ms, tokens: perChunk[index] })),
+    );
   }
 }
 

@@ -2,7 +2,7 @@ import { parseDistribution, sampleCount, type Distribution } from '../../server/
 import { Rng } from '../../server/common/random';
 import { generateTokenPieces } from '../../server/text/generator';
 import { getTokenizer, type Tokenizer } from '../../server/text/tokenizer';
-import type { Workload, WorkloadRequest } from './types';
+import type { RequestShape, Workload, WorkloadRequest } from './types';
 
 export interface SyntheticOptions {
   prompt: Distribution;
@@ -45,10 +45,14 @@ export class SyntheticWorkload implements Workload {
     return `synthetic prompt=${show(this.options.prompt)} output=${show(this.options.output)}${this.options.prefix ? ` prefix=${this.options.prefix}` : ''}`;
   }
 
+  shape(index: number): RequestShape {
+    const rng = new Rng(this.seed).fork(index);
+    return { index, promptTokens: sampleCount(this.options.prompt, rng.fork('prompt'), 1), outputTokens: sampleCount(this.options.output, rng.fork('output'), 1) };
+  }
+
   request(index: number): WorkloadRequest {
     const rng = new Rng(this.seed).fork(index);
-    const promptTokens = sampleCount(this.options.prompt, rng.fork('prompt'), 1);
-    const outputTokens = sampleCount(this.options.output, rng.fork('output'), 1);
+    const { promptTokens, outputTokens } = this.shape(index);
     const bodyTokens = Math.max(1, promptTokens - this.options.prefix);
     // Prefix and body join at a word boundary, so the counts add up.
     const prompt = this.prefixText + (this.prefixText ? ' ' : '') + generateTokenPieces(this.tokenizer, bodyTokens, rng.fork('text')).join('');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Rng, mixSeeds } from '../../server/common/random';
 import { generateTokenPieces } from '../../server/text/generator';
 import { getTokenizer, type Tokenizer } from '../../server/text/tokenizer';
-import type { Workload, WorkloadRequest } from './types';
+import type { RequestShape, Workload, WorkloadRequest } from './types';
 
 /** One row of a production trace: when it arrived and how long its prompt and answer were. */
 export interface TraceRow {
@@ -98,6 +98,11 @@ export class TraceWorkload implements Workload {
   /** Send time of row `index`, ms after the run starts. */
   arrival_ms(index: number): number {
     return (this.rows[index].at_ms - this.rows[0].at_ms) / this.options.speedup;
+  }
+
+  shape(index: number): RequestShape {
+    const row = this.rows[index];
+    return { index, promptTokens: Math.max(1, row.inputTokens), outputTokens: Math.max(1, row.outputTokens), at_ms: this.arrival_ms(index) };
   }
 
   request(index: number): WorkloadRequest {

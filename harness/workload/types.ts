@@ -11,10 +11,15 @@ export interface WorkloadRequest {
   at_ms?: number;
 }
 
+/** A request's lengths and timing without its text: all the simulator needs. */
+export type RequestShape = Pick<WorkloadRequest, 'index' | 'promptTokens' | 'outputTokens' | 'at_ms'>;
+
 export interface Workload {
   readonly description: string;
   /** The i-th request; workloads are deterministic given their seed. */
   request(index: number): WorkloadRequest;
+  /** The i-th request's shape, cheaply (no prompt text); same lengths as `request(index)` up to tokenizer rounding. */
+  shape(index: number): RequestShape;
   /** Number of requests the workload holds, or Infinity for generated ones. */
   readonly size: number;
   /** Traces carry their own send times (`at_ms`): they replay open-loop whatever the load flags. */

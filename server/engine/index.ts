@@ -1,4 +1,5 @@
 import type { Clock } from './clock';
+import { BatchEngine } from './batch-engine';
 import { IndependentEngine } from './independent-engine';
 import type { InferenceEngine } from './types';
 import type { Profile } from '../profiles/registry';
@@ -6,11 +7,10 @@ import type { Rng } from '../common/random';
 
 export * from './types';
 export { RealClock, VirtualClock, type Clock } from './clock';
+export { BatchEngine } from './batch-engine';
 
 /** The scheduler that serves a profile's kind, on the given clock. */
 export function createEngine(profile: Profile, clock: Clock, rng: Rng): InferenceEngine {
-  switch (profile.kind) {
-    case 'empirical':
-      return new IndependentEngine(clock, profile, rng);
-  }
+  if (profile.kind === 'empirical') return new IndependentEngine(clock, profile, rng);
+  return new BatchEngine(clock, profile.physics, rng, profile.max_waiting);
 }

@@ -3,7 +3,7 @@ import { sampleCount } from '../common/distributions';
 import { generateTokenPieces } from '../text/generator';
 import { generateJsonInstance } from '../text/json-instance';
 import type { Tokenizer } from '../text/tokenizer';
-import { REASONING_EFFORT_SCALE, type ReasoningConfig, type ReasoningEffort } from '../profiles/common';
+import { drawReasoningTokens, type ReasoningConfig, type ReasoningEffort } from '../profiles/common';
 import type { Distribution } from '../common/distributions';
 import { errors } from './errors';
 import type { ScriptedResponder } from './scripted';
@@ -98,9 +98,8 @@ function planChoice(spec: GenerationSpec, context: PlannerContext, index: number
 
   let reasoningPieces: string[] = [];
   if (context.reasoning) {
-    const effort = spec.reasoningEffort ?? context.reasoning.default_effort;
-    const drawn = sampleCount(context.reasoning.tokens, rng.fork('reasoning'), 1) * REASONING_EFFORT_SCALE[effort];
-    reasoningPieces = generateTokenPieces(tokenizer, Math.min(budget, Math.max(1, Math.round(drawn))), rng.fork('reasoning-text'));
+    const drawn = drawReasoningTokens(context.reasoning, spec.reasoningEffort, rng.fork('reasoning'));
+    reasoningPieces = generateTokenPieces(tokenizer, Math.min(budget, drawn), rng.fork('reasoning-text'));
   }
   const visibleBudget = budget - reasoningPieces.length;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { distributionSchema } from '../common/distributions';
+import { distributionSchema, sampleCount } from '../common/distributions';
+import type { Rng } from '../common/random';
 import { TOKENIZER_NAMES } from '../text/tokenizer';
 
 /** Deliberate faults, so users can test their clients' retries and timeouts. All off by default. */
@@ -28,6 +29,12 @@ export type ReasoningConfig = z.infer<typeof reasoningSchema>;
 
 export const REASONING_EFFORT_SCALE = { minimal: 0.05, low: 0.25, medium: 1, high: 4 } as const;
 export type ReasoningEffort = keyof typeof REASONING_EFFORT_SCALE;
+
+/** Hidden reasoning tokens for one request: a draw from the profile's distribution scaled by effort, at least 1. */
+export function drawReasoningTokens(reasoning: ReasoningConfig, effort: ReasoningEffort | undefined, rng: Rng): number {
+  const drawn = sampleCount(reasoning.tokens, rng, 1) * REASONING_EFFORT_SCALE[effort ?? reasoning.default_effort];
+  return Math.max(1, Math.round(drawn));
+}
 
 /** Fields every profile kind shares: what is served, how text is counted, how long answers run. */
 export const profileCommonShape = {

@@ -2,30 +2,28 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join, basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { empiricalProfileSchema } from './empirical';
+import { empiricalProfileSchema, type EmpiricalProfile } from './empirical';
+import { physicsProfileSchema, resolvePhysicsProfile, type PhysicsProfile } from './physics';
+import { profileResourceDir } from './resources';
 
 /** Every profile kind; `kind` picks the schema (and, in the engine, the scheduler). */
-export const profileSchema = z.discriminatedUnion('kind', [empiricalProfileSchema]);
-export type Profile = z.infer<typeof profileSchema> & { name: string };
+export const profileSchema = z.discriminatedUnion('kind', [empiricalProfileSchema, physicsProfileSchema]);
+export type Profile = (EmpiricalProfile | PhysicsProfile) & { name: string };
 
-export const BUILTIN_PROFILE_DIR = join(__dirname, 'builtin');
 export const DEFAULT_PROFILE = 'chatty';
 
+const builtinDirectory = (): string => profileResourceDir('builtin');
+
 export function builtinProfileNames(): string[] {
-  const directory = existsSync(BUILTIN_PROFILE_DIR) ? BUILTIN_PROFILE_DIR : join(__dirname, '..', '..', '..', 'server', 'profiles', 'builtin');
-  return readdirSync(directory)
+  return readdirSync(builtinDirectory())
     .filter((file) => file.endsWith('.yaml'))
     .map((file) => basename(file, '.yaml'))
     .sort();
 }
 
 function builtinPath(name: string): string | undefined {
-  // Compiled code runs from dist/, the YAML files stay in the source tree.
-  for (const directory of [BUILTIN_PROFILE_DIR, join(__dirname, '..', '..', '..', 'server', 'profiles', 'builtin')]) {
-    const path = join(directory, `${name}.yaml`);
-    if (existsSync(path)) return path;
-  }
-  return undefined;
+  const path = join(builtinDirectory(), `${name}.yaml`);
+  return existsSync(path) ? path : undefined;
 }
 
 /** Parses and validates a profile object; errors name the offending field. */
@@ -35,14 +33,25 @@ export function parseProfile(raw: unknown, name: string): Profile {
     const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
     throw new Error(`invalid profile "${name}": ${issues}`);
   }
-  return { ...result.data, name: result.data.name ?? name };
+  const profileName = result.data.name ?? name;
+  if (result.data.kind === 'empirical') return { ...result.data, name: profileName };
+  return { ...resolvePhysicsProfile(result.data, profileName), name: profileName };
 }
 
-/** A profile by built-in name, or from a YAML/JSON file. */
-export function loadProfile(nameOrPath: string): Profile {
+/** A profile's unvalidated object and name, by built-in name or from a YAML/JSON file (for composing on top of it). */
+export function readProfileSource(nameOrPath: string): { raw: Record<string, unknown>; name: string } {
   const path = existsSync(nameOrPath) && ['.yaml', '.yml', '.json'].includes(extname(nameOrPath)) ? nameOrPath : builtinPath(nameOrPath);
   if (!path) throw new Error(`unknown profile "${nameOrPath}": not a file, and not a built-in (${builtinProfileNames().join(', ')})`);
   const text = readFileSync(path, 'utf8');
   const raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
-  return parseProfile(raw, basename(path, extname(path)));
+  if (typeof raw !== 'object' || raw === null) throw new Error(`profile file ${path} does not hold an object`);
+  return { raw, name: basename(path, extname(path)) };
 }
+
+/** A profile by built-in name, or from a YAML/JSON file. */
+export function loadProfile(nameOrPath: string): Profile {
+  const { raw, name } = readProfileSource(nameOrPath);
+  return parseProfile(raw, name);
+}
+
+export const isPhysicsProfile = (profile: Profile): profile is PhysicsProfile & { name: string } => profile.kind !== 'empirical';

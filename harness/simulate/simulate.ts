@@ -1,0 +1,94 @@
+import { performance } from 'node:perf_hooks';
+import { Rng } from '../../server/common/random';
+import { createEngine, QueueFullError, VirtualClock } from '../../server/engine';
+import { drawReasoningTokens } from '../../server/profiles/common';
+import type { Profile } from '../../server/profiles/registry';
+import { applyChunkTimings, emptyRecord, type RequestRecord, type TimedChunk } from '../client/record';
+import { openLoopSchedule } from '../load/load-pattern';
+import type { RunOutcome, RunPlan } from '../load/runner';
+import type { Workload } from '../workload/types';
+
+export interface SimulationOutcome extends RunOutcome {
+  /** Wall-clock seconds the simulation took (the run's own `duration_s` is simulated time). */
+  wall_s: number;
+  preemptions: number;
+}
+
+/**
+ * Runs a workload through the profile's engine on a virtual clock: the same scheduler the server
+ * uses, with time jumping from event to event, so a run of hours takes seconds and repeats to the bit.
+ * Records have the same shape as a real run's (the client's view: sent → visible tokens).
+ */
+export function simulate(profile: Profile, workload: Workload, plan: RunPlan): SimulationOutcome {
+  const wallStart = performance.now();
+  const clock = new VirtualClock();
+  const root = new Rng(plan.seed);
+  const engine = createEngine(profile, clock, root.fork('engine'));
+  const total = Math.min(plan.requests, workload.size);
+  const deadline_ms = plan.duration_s !== undefined ? plan.duration_s * 1000 : Infinity;
+  const records: RequestRecord[] = [];
+  let lastEvent_ms = 0;
+
+  const send = (index: number, scheduled_ms: number, onDone?: () => void) => {
+    const shape = workload.shape(index);
+    const record = emptyRecord(index, scheduled_ms, shape.promptTokens, shape.outputTokens);
+    record.sent_ms = clock.now_ms();
+    records.push(record);
+    const reasoningTokens = profile.reasoning ? drawReasoningTokens(profile.reasoning, undefined, root.fork(`reasoning:${index}`)) : 0;
+    const chunks: TimedChunk[] = [];
+    let delivered = 0;
+    try {
+      engine.submit(
+        { id: String(index), promptTokens: shape.promptTokens, outputTokens: reasoningTokens + shape.outputTokens },
+        {
+          onTokens(count, at_ms) {
+            const before = delivered;
+            delivered += count;
+            if (before === 0 && reasoningTokens > 0) record.ttfrt_ms = at_ms - record.sent_ms;
+            const visible = Math.min(count, delivered - reasoningTokens);
+            if (visible > 0) chunks.push({ at_ms: at_ms - record.sent_ms, tokens: visible });
+          },
+          onFinished(at_ms) {
+            lastEvent_ms = Math.max(lastEvent_ms, at_ms);
+            applyChunkTimings(record, chunks);
+            record.output_tokens = delivered;
+            record.reasoning_tokens = reasoningTokens;
+            record.ok = chunks.length > 0;
+            record.status = 200;
+            if (!record.ok) record.error = 'no_content';
+            onDone?.();
+          },
+        },
+      );
+    } catch (error) {
+      record.status = error instanceof QueueFullError ? 429 : 500;
+      record.error = error instanceof QueueFullError ? 'http_429' : (error as Error).message;
+      onDone?.();
+    }
+  };
+
+  if (plan.pattern.kind === 'closed' && !workload.timed) {
+    let next = 0;
+    const startNext = () => {
+      if (next >= total || clock.now_ms() >= deadline_ms) return;
+      const index = next++;
+      send(index, clock.now_ms(), startNext);
+    };
+    for (let i = 0; i < Math.min(plan.pattern.concurrency, total); i++) clock.at(0, startNext);
+  } else {
+    const schedule = plan.pattern.kind === 'open' ? openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed) : [];
+    for (let index = 0; index < total; index++) {
+      const at_ms = workload.timed ? workload.shape(index).at_ms ?? 0 : schedule[index];
+      if (at_ms > deadline_ms) break;
+      clock.at(at_ms, () => send(index, at_ms));
+    }
+  }
+  clock.run();
+  return {
+    records: records.sort((a, b) => a.id - b.id),
+    duration_s: lastEvent_ms / 1000,
+    interrupted: false,
+    wall_s: (performance.now() - wallStart) / 1000,
+    preemptions: engine.stats().preemptions,
+  };
+}

@@ -1,0 +1,102 @@
+import { findHardware, findModel } from './catalog';
+import { loadProfile, parseProfile, readProfileSource, type Profile } from './registry';
+
+/** The composition flags (`--hardware ID --gpus N --model ID --weights P ...`), as the CLI parsed them. */
+export interface CompositionOptions {
+  profile?: string;
+  hardware?: string;
+  gpus?: number;
+  model?: string;
+  weights?: string;
+  kv?: string;
+  maxNumSeqs?: number;
+  /** `gamma=4,accept=0.7[,draft=llama-3.2-1b][,method=mtp]` */
+  specDecode?: string;
+  /** `effort=medium[,tokens=600][,stream=true]` */
+  reasoning?: string;
+}
+
+function keyValues(text: string, flag: string, known: string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const part of text.split(',').filter(Boolean)) {
+    const [key, value] = part.split('=');
+    if (!known.includes(key) || value === undefined) throw new Error(`${flag}: bad part "${part}" (expected ${known.map((k) => `${k}=`).join(', ')})`);
+    values[key] = value;
+  }
+  return values;
+}
+
+function number(text: string, what: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new Error(`${what}: "${text}" is not a number`);
+  return value;
+}
+
+function speculation(text: string): Record<string, unknown> {
+  const values = keyValues(text, '--spec-decode', ['gamma', 'accept', 'draft', 'method', 'cost']);
+  if (values.gamma === undefined || values.accept === undefined) throw new Error('--spec-decode needs gamma= and accept=, e.g. gamma=4,accept=0.7');
+  return {
+    method: values.method ?? 'draft',
+    gamma: number(values.gamma, '--spec-decode gamma'),
+    acceptance: number(values.accept, '--spec-decode accept'),
+    ...(values.draft ? { draft_model: values.draft } : {}),
+    ...(values.cost ? { draft_cost: number(values.cost, '--spec-decode cost') } : {}),
+  };
+}
+
+function reasoning(text: string): Record<string, unknown> {
+  const values = keyValues(text, '--reasoning', ['effort', 'tokens', 'stream']);
+  return {
+    ...(values.effort ? { default_effort: values.effort } : {}),
+    ...(values.tokens ? { tokens: { dist: 'lognormal', median: number(values.tokens, '--reasoning tokens'), sigma: 0.7 } } : {}),
+    ...(values.stream ? { stream_reasoning: values.stream === 'true' } : {}),
+  };
+}
+
+/** The kind a composed profile gets: what the hardware and model make it. */
+function inferKind(hardwareId: string, modelId: string, thinks: boolean): string {
+  if (thinks) return 'reasoning';
+  const hardwareKind = findHardware(hardwareId).kind;
+  if (hardwareKind === 'lpu') return 'lpu';
+  if (hardwareKind === 'device' || hardwareKind === 'cpu') return 'device';
+  return findModel(modelId).moe ? 'moe' : 'dense';
+}
+
+export const hasComposition = (options: CompositionOptions): boolean =>
+  [options.hardware, options.gpus, options.model, options.weights, options.kv, options.maxNumSeqs, options.specDecode, options.reasoning].some((value) => value !== undefined);
+
+/**
+ * The profile the flags describe: `--profile` alone loads it; composition flags build one from catalog
+ * ids (`--hardware` and `--model` both needed) or override fields of the `--profile` they sit on.
+ */
+export function profileFromOptions(options: CompositionOptions, fallback: string): Profile {
+  if (!hasComposition(options)) return loadProfile(options.profile ?? fallback);
+  let raw: Record<string, unknown> = {};
+  let name = `${options.model}@${options.gpus ?? 1}x${options.hardware}`;
+  if (options.profile) {
+    const source = readProfileSource(options.profile);
+    if (source.raw.kind === 'empirical') throw new Error(`profile "${source.name}" is empirical: composition flags apply to physics profiles only`);
+    raw = { ...source.raw };
+    name = source.name;
+  } else if (!options.hardware || !options.model) {
+    throw new Error('composing a profile needs both --hardware ID and --model ID (or a --profile to override)');
+  }
+  if (options.hardware) raw.hardware = options.hardware;
+  if (options.model) {
+    raw.model = options.model;
+    delete raw.served_model_name;
+  }
+  if (options.gpus !== undefined) raw.gpus = options.gpus;
+  if (options.weights) raw.weights = options.weights;
+  if (options.kv) raw.kv = options.kv;
+  if (options.maxNumSeqs !== undefined) raw.max_num_seqs = options.maxNumSeqs;
+  if (options.specDecode) raw.spec_decode = speculation(options.specDecode);
+  if (options.reasoning) raw.reasoning = { ...(raw.reasoning as object | undefined), ...reasoning(options.reasoning) };
+  // A new hardware or model may change what the profile is; catalog ids say which kind it becomes.
+  if ((options.hardware || options.model) && typeof raw.hardware === 'string' && typeof raw.model === 'string') {
+    raw.kind = inferKind(raw.hardware, raw.model, raw.kind === 'reasoning' || options.reasoning !== undefined);
+  } else if (options.reasoning) {
+    raw.kind = 'reasoning';
+  }
+  return parseProfile(raw, name);
+}
