@@ -26,25 +26,21 @@ export interface RequestRecord {
   status: number;
 }
 
-/** A chunk of visible output as it arrived: when (ms after the request was sent) and how many tokens. */
-export interface TimedChunk {
-  at_ms: number;
-  tokens: number;
-}
-
 /**
- * TTFT, per-token ITL, raw chunk gaps and E2EL from timestamped chunks (DESIGN §3): a chunk carrying
- * k tokens after a gap g contributes k gaps of g/k. Shared by the HTTP client and the simulator.
+ * TTFT, per-token ITL, raw chunk gaps and E2EL from the visible chunks' arrival times (ms after the
+ * request was sent) and token counts (DESIGN §3): a chunk carrying k tokens after a gap g contributes
+ * k gaps of g/k. Shared by the HTTP client and the simulator; parallel arrays keep the simulator's
+ * millions of chunks free of per-chunk objects.
  */
-export function applyChunkTimings(record: RequestRecord, chunks: readonly TimedChunk[]): void {
-  if (chunks.length === 0) return;
-  record.ttft_ms = chunks[0].at_ms;
-  record.e2el_ms = chunks[chunks.length - 1].at_ms;
-  for (let i = 1; i < chunks.length; i++) {
-    const gap = chunks[i].at_ms - chunks[i - 1].at_ms;
+export function applyChunkTimings(record: RequestRecord, arrivals_ms: readonly number[], tokens: readonly number[]): void {
+  if (arrivals_ms.length === 0) return;
+  record.ttft_ms = arrivals_ms[0];
+  record.e2el_ms = arrivals_ms[arrivals_ms.length - 1];
+  for (let i = 1; i < arrivals_ms.length; i++) {
+    const gap = arrivals_ms[i] - arrivals_ms[i - 1];
     record.chunk_gaps_ms.push(gap);
-    const tokens = Math.max(1, chunks[i].tokens);
-    for (let k = 0; k < tokens; k++) record.itl_ms.push(gap / tokens);
+    const count = Math.max(1, tokens[i]);
+    for (let k = 0; k < count; k++) record.itl_ms.push(gap / count);
   }
 }
 

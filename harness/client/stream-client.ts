@@ -147,7 +147,8 @@ export class StreamClient {
     const perChunk = tokensPerChunk(this.tokenizer, chunks.map((chunk) => chunk.text), visibleTokens);
     applyChunkTimings(
       record,
-      chunks.map((chunk, index) => ({ at_ms: chunk.at_ms, tokens: perChunk[index] })),
+      chunks.map((chunk) => chunk.at_ms),
+      perChunk,
     );
   }
 }

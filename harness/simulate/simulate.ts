@@ -3,7 +3,7 @@ import { Rng } from '../../server/common/random';
 import { createEngine, QueueFullError, VirtualClock } from '../../server/engine';
 import { drawReasoningTokens } from '../../server/profiles/common';
 import type { Profile } from '../../server/profiles/registry';
-import { applyChunkTimings, emptyRecord, type RequestRecord, type TimedChunk } from '../client/record';
+import { applyChunkTimings, emptyRecord, type RequestRecord } from '../client/record';
 import { openLoopSchedule } from '../load/load-pattern';
 import type { RunOutcome, RunPlan } from '../load/runner';
 import type { Workload } from '../workload/types';
@@ -35,7 +35,8 @@ export function simulate(profile: Profile, workload: Workload, plan: RunPlan): S
     record.sent_ms = clock.now_ms();
     records.push(record);
     const reasoningTokens = profile.reasoning ? drawReasoningTokens(profile.reasoning, undefined, root.fork(`reasoning:${index}`)) : 0;
-    const chunks: TimedChunk[] = [];
+    const arrivals_ms: number[] = [];
+    const chunkTokens: number[] = [];
     let delivered = 0;
     try {
       engine.submit(
@@ -46,14 +47,17 @@ export function simulate(profile: Profile, workload: Workload, plan: RunPlan): S
             delivered += count;
             if (before === 0 && reasoningTokens > 0) record.ttfrt_ms = at_ms - record.sent_ms;
             const visible = Math.min(count, delivered - reasoningTokens);
-            if (visible > 0) chunks.push({ at_ms: at_ms - record.sent_ms, tokens: visible });
+            if (visible > 0) {
+              arrivals_ms.push(at_ms - record.sent_ms);
+              chunkTokens.push(visible);
+            }
           },
           onFinished(at_ms) {
             lastEvent_ms = Math.max(lastEvent_ms, at_ms);
-            applyChunkTimings(record, chunks);
+            applyChunkTimings(record, arrivals_ms, chunkTokens);
             record.output_tokens = delivered;
             record.reasoning_tokens = reasoningTokens;
-            record.ok = chunks.length > 0;
+            record.ok = arrivals_ms.length > 0;
             record.status = 200;
             if (!record.ok) record.error = 'no_content';
             onDone?.();

@@ -1,27 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { readRun, runCli } from '../helpers/cli';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
-
-function runCli(args: string[], interruptAfter_ms?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data) => (stdout += data));
-    child.stderr.on('data', (data) => (stderr += data));
-    if (interruptAfter_ms !== undefined) setTimeout(() => child.kill('SIGINT'), interruptAfter_ms);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function readRun(directory: string) {
-  const summary = JSON.parse(readFileSync(join(directory, 'summary.json'), 'utf8'));
-  const lines = readFileSync(join(directory, 'results.jsonl'), 'utf8').trim().split('\n').filter(Boolean);
-  return { summary, records: lines.map((line) => JSON.parse(line)), report: readFileSync(join(directory, 'report.md'), 'utf8') };
-}
 
 test('tokenbench run on the embedded mock writes a complete run directory', async () => {
   const out = mkdtempSync(join(tmpdir(), 'tokenbench-run-'));

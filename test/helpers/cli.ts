@@ -1,0 +1,31 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `tokenbench` binary as a user would; optionally sends Ctrl-C after a delay. */
+export function runCli(args: string[], interruptAfter_ms?: number): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data) => (stdout += data));
+    child.stderr.on('data', (data) => (stderr += data));
+    if (interruptAfter_ms !== undefined) setTimeout(() => child.kill('SIGINT'), interruptAfter_ms);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A run directory's three files, parsed. */
+export function readRun(directory: string) {
+  const summary = JSON.parse(readFileSync(join(directory, 'summary.json'), 'utf8'));
+  const lines = readFileSync(join(directory, 'results.jsonl'), 'utf8').trim().split('\n').filter(Boolean);
+  return { summary, records: lines.map((line) => JSON.parse(line)), report: readFileSync(join(directory, 'report.md'), 'utf8') };
+}
