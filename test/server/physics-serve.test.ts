@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { performance } from 'node:perf_hooks';
 import { startMock } from '../helpers/mock-server';
+import { startMockProcess } from '../helpers/mock-process';
 import type { RunningServer } from '../../server';
 import { predict } from '../../server/profiles/predict';
 import { loadProfile } from '../../server/profiles/registry';
@@ -48,4 +49,23 @@ test('50 concurrent streams see a higher inter-token latency than 1 stream, clos
   expect(together).toBeGreaterThan(predictedTogether * 0.75);
   expect(together).toBeLessThan(predictedTogether * 1.25);
   expect(mock.context.models.get('qwen3-30b-a3b')!.engine.stats()).toMatchObject({ running: 0, waiting: 0, kvBlocksUsed: 0 });
+});
+
+test('tokenbench serve composes a profile from --hardware/--model flags and streams its reasoning', async () => {
+  const served = await startMockProcess(['--hardware', 'h100-sxm', '--model', 'llama-3.1-8b', '--reasoning', 'effort=low,tokens=40,stream=true', '--seed', '1']);
+  try {
+    const sdk = new OpenAI({ baseURL: served.baseURL, apiKey: 'unused', maxRetries: 0 });
+    expect((await sdk.models.list()).data.map((model) => model.id)).toEqual(['llama-3.1-8b']);
+    const stream = await sdk.chat.completions.create({ model: 'llama-3.1-8b', messages: [{ role: 'user', content: 'hi' }], max_tokens: 60, stream: true, stream_options: { include_usage: true } });
+    let reasoning = 0;
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      if ((chunk.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content) reasoning++;
+      usage = chunk.usage ?? usage;
+    }
+    expect(reasoning).toBeGreaterThan(0);
+    expect(usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
+  } finally {
+    await served.close();
+  }
 });
