@@ -2,7 +2,8 @@ import { Option, type Command } from 'commander';
 import { cpus, hostname } from 'node:os';
 import type { RequestRecord } from '../harness/client/record';
 import { renderSummaryTable } from '../harness/export/report';
-import { writeRunDirectory, type RunInfo } from '../harness/export/run-dir';
+import { writeRunDirectory, type RunExtras, type RunInfo } from '../harness/export/run-dir';
+import type { VllmLoadSettings } from '../harness/export/vllm-format';
 import type { RunSummary } from '../harness/metrics/summary';
 import type { LoadPattern } from '../harness/load/load-pattern';
 import type { Slo } from '../harness/metrics/summary';
@@ -23,6 +24,7 @@ export function addWorkloadOptions(command: Command): Command {
     .option('--burstiness <k>', 'open loop: gamma shape of the gaps (1 = Poisson)', Number, 1)
     .option('--requests <n>', 'requests to send', Number)
     .option('--duration <s>', 'stop sending after this many seconds', Number)
+    .option('--ramp-up <s>', 'seconds over which concurrency or rate climbs to its full value', Number, 0)
     .option('--slo <spec>', 'goodput SLOs, e.g. ttft_ms=500,tpot_ms=50')
     .option('--seed <n>', 'seed for the workload and arrivals', Number, 0)
     .option('--out <dir>', 'run directory (default reports/runs/<timestamp>)')
@@ -39,6 +41,7 @@ export interface WorkloadFlags {
   burstiness: number;
   requests?: number;
   duration?: number;
+  rampUp: number;
   slo?: string;
   seed: number;
 }
@@ -58,9 +61,17 @@ export function loadPatternFrom(options: WorkloadFlags): LoadPattern {
     : { kind: 'closed', concurrency: options.concurrency ?? 8 };
 }
 
-export function describeLoad(pattern: LoadPattern, workload: Workload): string {
+export function describeLoad(pattern: LoadPattern, workload: Workload, rampUp_s = 0): string {
   if (workload.timed) return 'trace replay at recorded times';
-  return pattern.kind === 'closed' ? `closed loop, concurrency ${pattern.concurrency}` : `open loop, ${pattern.rate_per_s} req/s, burstiness ${pattern.burstiness}`;
+  const ramp = rampUp_s > 0 ? `, ramp-up ${rampUp_s} s` : '';
+  return (pattern.kind === 'closed' ? `closed loop, concurrency ${pattern.concurrency}` : `open loop, ${pattern.rate_per_s} req/s, burstiness ${pattern.burstiness}`) + ramp;
+}
+
+/** How vLLM's result file describes a load pattern. */
+export function vllmLoadSettings(pattern: LoadPattern): VllmLoadSettings {
+  return pattern.kind === 'closed'
+    ? { request_rate: 'inf', burstiness: 1, max_concurrency: pattern.concurrency }
+    : { request_rate: pattern.rate_per_s, burstiness: pattern.burstiness, max_concurrency: null };
 }
 
 export function parseSlo(text: string | undefined): Slo | undefined {
@@ -80,9 +91,9 @@ function defaultRunDirectory(started_at: string): string {
 }
 
 /** Writes the run directory and prints the summary (table, or JSON with --json); shared by run and simulate. */
-export function publishRun(info: RunInfo, records: RequestRecord[], summary: RunSummary, options: { out?: string; json?: boolean }): string {
+export function publishRun(info: RunInfo, records: RequestRecord[], summary: RunSummary, options: { out?: string; json?: boolean }, extras: RunExtras = {}): string {
   const directory = options.out ?? defaultRunDirectory(info.started_at);
-  writeRunDirectory(directory, info, records, summary);
+  writeRunDirectory(directory, info, records, summary, extras);
   process.stdout.write(options.json ? JSON.stringify({ ...info, ...summary }, null, 2) + '\n' : renderSummaryTable(summary) + `\nrun directory: ${directory}\n`);
   return directory;
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { serveCommand } from './serve';
 import { runCommand } from './run';
 import { simulateCommand } from './simulate';
+import { sweepCommand } from './sweep';
 import { hardwareCommand, modelsCommand, predictCommand, profilesCommand } from './catalog-commands';
 import { version } from './version';
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .version(version);
   program.addCommand(serveCommand());
   program.addCommand(runCommand());
+  program.addCommand(sweepCommand());
   program.addCommand(simulateCommand());
   program.addCommand(predictCommand());
   program.addCommand(profilesCommand());

@@ -15,9 +15,9 @@ export function simulateCommand(): Command {
     const profile = profileFromOptions(options, DEFAULT_PROFILE);
     const workload = workloadFrom(options);
     const pattern = loadPatternFrom(options);
-    const loadText = describeLoad(pattern, workload);
+    const loadText = describeLoad(pattern, workload, options.rampUp);
     const started_at = new Date().toISOString();
-    const outcome = simulate(profile, workload, { pattern, requests: requestCount(options, workload), duration_s: options.duration, warmup: 0, seed: options.seed });
+    const outcome = simulate(profile, workload, { pattern, requests: requestCount(options, workload), duration_s: options.duration, warmup: 0, seed: options.seed, rampUp_s: options.rampUp });
     const summary = summarizeRun(outcome.records, outcome.duration_s, parseSlo(options.slo));
     process.stderr.write(
       `tokenbench simulate: ${profile.name} (${profile.kind}), ${workload.description}, ${loadText}: ` +

@@ -47,7 +47,7 @@ export class StreamClient {
   private body(work: WorkloadRequest): string {
     const common: Record<string, unknown> = { model: this.options.model, max_tokens: work.outputTokens, stream: true, stream_options: { include_usage: true } };
     if (this.options.fixOutputLength) Object.assign(common, { ignore_eos: true, min_tokens: work.outputTokens });
-    if (this.options.api === 'chat') common.messages = [{ role: 'user', content: work.prompt }];
+    if (this.options.api === 'chat') common.messages = work.messages ?? [{ role: 'user', content: work.prompt }];
     else common.prompt = work.prompt;
     return JSON.stringify(common);
   }

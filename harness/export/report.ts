@@ -1,6 +1,7 @@
 import type { RunSummary } from '../metrics/summary';
 import type { MetricSummary } from '../metrics/percentiles';
 import type { RunInfo } from './run-dir';
+import { offeredLoad, type SweepPoint } from '../load/sweep';
 
 const fmt = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
 
@@ -23,12 +24,9 @@ export function renderSummaryTable(summary: RunSummary): string {
   return lines.join('\n') + '\n';
 }
 
-/** A plain Markdown report: what ran, the summary, a percentile table per metric, errors. */
-export function renderReport(info: RunInfo, summary: RunSummary): string {
-  const errorRows = Object.entries(summary.errors).map(([kind, count]) => `| ${kind} | ${count} |`);
+/** What was run, as Markdown table rows. */
+function settingsTable(info: RunInfo): string[] {
   return [
-    `# tokenbench run${info.interrupted ? ' (interrupted)' : ''}`,
-    '',
     '| setting | value |',
     '| --- | --- |',
     `| target | ${info.target} |`,
@@ -41,6 +39,16 @@ export function renderReport(info: RunInfo, summary: RunSummary): string {
     `| tokenbench | ${info.version} |`,
     `| date | ${info.started_at} |`,
     `| machine | ${info.machine} |`,
+  ];
+}
+
+/** A plain Markdown report: what ran, the summary, a percentile table per metric, errors. */
+export function renderReport(info: RunInfo, summary: RunSummary): string {
+  const errorRows = Object.entries(summary.errors).map(([kind, count]) => `| ${kind} | ${count} |`);
+  return [
+    `# tokenbench run${info.interrupted ? ' (interrupted)' : ''}`,
+    '',
+    ...settingsTable(info),
     '',
     '## Summary',
     '',
@@ -68,6 +76,29 @@ export function renderReport(info: RunInfo, summary: RunSummary): string {
     '## Errors',
     '',
     ...(errorRows.length ? ['| kind | count |', '| --- | --- |', ...errorRows] : ['None.']),
+    '',
+  ].join('\n');
+}
+
+/** A sweep's report: what ran, then one row per load with the knee marked. */
+export function renderSweepReport(info: RunInfo, points: readonly SweepPoint[], knee: number): string {
+  const open = points[0]?.pattern.kind === 'open';
+  const rows = points.map(
+    (point, index) =>
+      `| ${offeredLoad(point.pattern)}${index === knee ? ' **(knee)**' : ''} | ${fmt(point.summary.request_throughput)} | ${fmt(point.summary.output_throughput, 1)} | ${fmt(point.summary.ttft_ms.median)} | ${fmt(point.summary.ttft_ms.p99)} | ${fmt(point.summary.tpot_ms.median)} | ${fmt(point.summary.e2el_ms.p99)} | ${point.summary.failed} | [run](${point.directory}/report.md) |`,
+  );
+  return [
+    `# tokenbench sweep${info.interrupted ? ' (interrupted)' : ''}`,
+    '',
+    ...settingsTable({ ...info, load: `sweep over ${open ? 'request rates' : 'concurrencies'}` }),
+    '',
+    '## Latency against throughput',
+    '',
+    `| ${open ? 'rate (req/s)' : 'concurrency'} | req/s | output tok/s | TTFT median (ms) | TTFT p99 (ms) | TPOT median (ms) | E2EL p99 (ms) | failed | run |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    `The knee is the highest-throughput load before more load stopped adding at least 5% throughput${open ? ' (or the achieved rate fell below 90% of the offered one)' : ''}.`,
     '',
   ].join('\n');
 }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { RequestRecord } from '../client/record';
 import type { StreamClient } from '../client/stream-client';
 import type { Workload } from '../workload/types';
-import { openLoopSchedule, type LoadPattern } from './load-pattern';
+import { closedLoopStart_ms, openLoopSchedule, type LoadPattern } from './load-pattern';
 
 export interface RunPlan {
   pattern: LoadPattern;
@@ -10,6 +10,8 @@ export interface RunPlan {
   duration_s?: number;
   warmup: number;
   seed: number;
+  /** Seconds over which concurrency (closed) or rate (open) climbs linearly to its full value. */
+  rampUp_s?: number;
 }
 
 export interface RunOutcome {
@@ -40,7 +42,10 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
 
   if (plan.pattern.kind === 'closed' && !workload.timed) {
     let next = 0;
-    const worker = async () => {
+    const concurrency = plan.pattern.concurrency;
+    const worker = async (worker: number) => {
+      const start_ms = closedLoopStart_ms(worker, concurrency, plan.rampUp_s);
+      if (start_ms > 0) await sleep(start_ms, stop);
       while (!stop.aborted && next < total && elapsed() < deadline_ms) {
         const index = next++;
         const work = workload.request(index);
@@ -48,12 +53,12 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
         record(await client.send(work, scheduled, start));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(plan.pattern.concurrency, total) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, total) }, (_, index) => worker(index)));
   } else {
     // Prompts are built before the clock starts, so building one never delays a send.
     const works = Array.from({ length: total }, (_, index) => workload.request(index));
     start = performance.now();
-    const schedule = plan.pattern.kind === 'open' ? openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed) : [];
+    const schedule = plan.pattern.kind === 'open' ? openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed, plan.rampUp_s) : [];
     const inFlight: Promise<void>[] = [];
     for (let index = 0; index < total && !stop.aborted; index++) {
       const work = works[index];

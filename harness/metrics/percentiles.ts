@@ -2,6 +2,8 @@
 export interface MetricSummary {
   count: number;
   mean: number;
+  /** Population standard deviation (numpy.std). */
+  std: number;
   median: number;
   p90: number;
   p95: number;
@@ -23,9 +25,13 @@ export function summarize(values: number[]): MetricSummary {
   const sorted = Float64Array.from(values).sort();
   const list = Array.from(sorted);
   const sum = list.reduce((total, value) => total + value, 0);
+  const mean = list.length ? sum / list.length : NaN;
+  // Population standard deviation, as numpy.std (vLLM's std_*_ms).
+  const std = list.length ? Math.sqrt(list.reduce((total, value) => total + (value - mean) ** 2, 0) / list.length) : NaN;
   return {
     count: list.length,
-    mean: list.length ? sum / list.length : NaN,
+    mean,
+    std,
     median: percentile(list, 50),
     p90: percentile(list, 90),
     p95: percentile(list, 95),

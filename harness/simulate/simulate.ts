@@ -4,7 +4,7 @@ import { createEngine, QueueFullError, VirtualClock } from '../../server/engine'
 import { drawReasoningTokens } from '../../server/profiles/common';
 import type { Profile } from '../../server/profiles/registry';
 import { applyChunkTimings, emptyRecord, type RequestRecord } from '../client/record';
-import { openLoopSchedule } from '../load/load-pattern';
+import { closedLoopStart_ms, openLoopSchedule } from '../load/load-pattern';
 import type { RunOutcome, RunPlan } from '../load/runner';
 import type { Workload } from '../workload/types';
 
@@ -78,9 +78,10 @@ export function simulate(profile: Profile, workload: Workload, plan: RunPlan): S
       const index = next++;
       send(index, clock.now_ms(), startNext);
     };
-    for (let i = 0; i < Math.min(plan.pattern.concurrency, total); i++) clock.at(0, startNext);
+    const workers = Math.min(plan.pattern.concurrency, total);
+    for (let i = 0; i < workers; i++) clock.at(closedLoopStart_ms(i, plan.pattern.concurrency, plan.rampUp_s), startNext);
   } else {
-    const schedule = plan.pattern.kind === 'open' ? openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed) : [];
+    const schedule = plan.pattern.kind === 'open' ? openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed, plan.rampUp_s) : [];
     for (let index = 0; index < total; index++) {
       const at_ms = workload.timed ? workload.shape(index).at_ms ?? 0 : schedule[index];
       if (at_ms > deadline_ms) break;

@@ -1,8 +1,15 @@
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
 /** One request a workload wants sent. */
 export interface WorkloadRequest {
   index: number;
-  /** Chat messages (chat API) — the prompt text is the user message. */
+  /** The prompt text: the user message (chat API) or the prompt (completions API). */
   prompt: string;
+  /** A whole conversation (OpenAI chat datasets); the chat API sends it instead of `prompt`. */
+  messages?: ChatMessage[];
   /** Tokens the prompt text has, by the workload's tokenizer. */
   promptTokens: number;
   /** Output length to ask for (max_tokens with ignore_eos). */

@@ -1,0 +1,120 @@
+import { Option, type Command } from 'commander';
+import { request } from 'undici';
+import { startServer, type RunningServer } from '../server';
+import { DEFAULT_PROFILE } from '../server/profiles/registry';
+import { StreamClient, type ApiKind } from '../harness/client/stream-client';
+import { runLoad, type RunOutcome, type RunPlan } from '../harness/load/runner';
+import { ServerScraper, type ServerSample } from '../harness/metrics/server-scrape';
+import type { Workload } from '../harness/workload/types';
+import { startProgress } from './progress';
+
+/** Flags that say what to measure and how to reach it; shared by `run` and `sweep`. */
+export function addTargetOptions(command: Command): Command {
+  return command
+    .option('--target <url>', 'OpenAI base URL, e.g. http://127.0.0.1:8000/v1 (absent: an embedded mock)')
+    .option('--model <id>', 'model to ask for (default: the first of /v1/models)')
+    .addOption(new Option('--api <kind>', 'API to call').choices(['chat', 'completions']).default('chat'))
+    .option('--api-key-env <name>', 'environment variable holding the API key', 'OPENAI_API_KEY')
+    .option('--profile <name|file>', 'profile of the embedded mock', DEFAULT_PROFILE)
+    .option('--warmup <n>', 'unrecorded warm-up requests', Number, 0)
+    .option('--timeout <s>', 'per-request timeout in seconds', Number, 600)
+    .option('--scrape-interval <s>', "seconds between scrapes of the target's /metrics (0: do not scrape)", Number, 1)
+    .option('--no-fix-output-length', 'do not send ignore_eos/min_tokens');
+}
+
+export interface TargetFlags {
+  target?: string;
+  model?: string;
+  api: ApiKind;
+  apiKeyEnv: string;
+  profile: string;
+  seed: number;
+  warmup: number;
+  timeout: number;
+  scrapeInterval: number;
+  fixOutputLength: boolean;
+}
+
+/** An endpoint ready to be measured: the embedded mock (started here) or a real one. */
+export interface Target {
+  baseURL: string;
+  model: string;
+  /** The key is used for requests and never written to any output. */
+  apiKey?: string;
+  /** Set when the embedded mock serves it. */
+  profile?: string;
+  description: string;
+  close(): Promise<void>;
+}
+
+async function firstModel(baseURL: string, apiKey?: string): Promise<string> {
+  const response = await request(`${baseURL.replace(/\/$/, '')}/models`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+  const body = (await response.body.json()) as { data?: Array<{ id: string }> };
+  if (response.statusCode !== 200 || !body.data?.length) throw new Error(`cannot list models at ${baseURL}/models (HTTP ${response.statusCode})`);
+  return body.data[0].id;
+}
+
+export async function openTarget(flags: TargetFlags): Promise<Target> {
+  const apiKey = process.env[flags.apiKeyEnv];
+  let embedded: RunningServer | undefined;
+  let baseURL = flags.target;
+  if (!baseURL) {
+    embedded = await startServer({ port: 0, profiles: [flags.profile], seed: flags.seed, defaultMetrics: false });
+    baseURL = embedded.baseURL;
+  }
+  try {
+    const model = flags.model ?? (await firstModel(baseURL, apiKey));
+    return {
+      baseURL,
+      model,
+      apiKey,
+      profile: embedded ? flags.profile : undefined,
+      description: flags.target ?? 'embedded mock',
+      close: async () => embedded?.close(),
+    };
+  } catch (error) {
+    await embedded?.close();
+    throw error;
+  }
+}
+
+export interface Measurement {
+  outcome: RunOutcome;
+  serverSamples: ServerSample[];
+}
+
+/** Drives one load against the target with a fresh client, scraping its /metrics around and during the run. */
+export async function measure(target: Target, workload: Workload, plan: RunPlan, flags: TargetFlags, stop: AbortSignal, label = 'run'): Promise<Measurement> {
+  const pattern = plan.pattern;
+  const client = new StreamClient({
+    baseURL: target.baseURL,
+    model: target.model,
+    api: flags.api,
+    apiKey: target.apiKey,
+    connections: workload.timed ? 256 : pattern.kind === 'closed' ? pattern.concurrency : Math.max(64, Math.ceil(pattern.rate_per_s * 4)),
+    timeout_ms: flags.timeout * 1000,
+    fixOutputLength: flags.fixOutputLength,
+  });
+  const scraper = flags.scrapeInterval > 0 ? new ServerScraper(target.baseURL, flags.scrapeInterval * 1000, target.apiKey) : undefined;
+  const progress = startProgress(label, Math.min(plan.requests, workload.size));
+  try {
+    await scraper?.start(performance.now());
+    const outcome = await runLoad(client, workload, plan, stop, () => progress.tick());
+    return { outcome, serverSamples: (await scraper?.stop()) ?? [] };
+  } finally {
+    progress.stop();
+    await scraper?.stop();
+    await client.close();
+  }
+}
+
+/** Ctrl-C stops sending; requests in flight finish or time out, and everything measured is written. */
+export function interruptOnSigint(): { signal: AbortSignal; dispose(): void } {
+  const stop = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\ninterrupted: no new requests; waiting for those in flight\n');
+    stop.abort();
+  };
+  process.once('SIGINT', onSigint);
+  return { signal: stop.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
+}
