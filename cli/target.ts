@@ -16,7 +16,7 @@ export function addTargetOptions(command: Command): Command {
     .addOption(new Option('--api <kind>', 'API to call').choices(['chat', 'completions']).default('chat'))
     .option('--api-key-env <name>', 'environment variable holding the API key', 'OPENAI_API_KEY')
     .option('--profile <name|file>', 'profile of the embedded mock', DEFAULT_PROFILE)
-    .option('--warmup <n>', 'unrecorded warm-up requests', Number, 0)
+    .option('--warmup <n>', 'unrecorded warm-up requests sent first (as vLLM bench sends a test prompt)', Number, 1)
     .option('--timeout <s>', 'per-request timeout in seconds', Number, 600)
     .option('--scrape-interval <s>', "seconds between scrapes of the target's /metrics (0: do not scrape)", Number, 1)
     .option('--no-fix-output-length', 'do not send ignore_eos/min_tokens');

@@ -44,6 +44,30 @@ export class StreamClient {
     return this.dispatcher.close();
   }
 
+  /**
+   * Opens `count` keep-alive connections before the clock starts (parallel GET /models), so that a
+   * burst of scheduled sends does not pay for TCP set-up one after another.
+   */
+  async warmConnections(count: number): Promise<void> {
+    const modelsUrl = this.url.replace(/\/(chat\/)?completions$/, '/models');
+    const headers = this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {};
+    await Promise.all(
+      Array.from({ length: Math.min(count, this.options.connections) }, async () => {
+        try {
+          const response = await request(modelsUrl, { dispatcher: this.dispatcher, headers });
+          await response.body.dump();
+        } catch {
+          // a target without /models still gets measured; the first sends then open their own connections
+        }
+      }),
+    );
+  }
+
+  /** The request body, encoded; open-loop runs encode every body before the clock starts. */
+  encode(work: WorkloadRequest): Buffer {
+    return Buffer.from(this.body(work));
+  }
+
   private body(work: WorkloadRequest): string {
     const common: Record<string, unknown> = { model: this.options.model, max_tokens: work.outputTokens, stream: true, stream_options: { include_usage: true } };
     if (this.options.fixOutputLength) Object.assign(common, { ignore_eos: true, min_tokens: work.outputTokens });
@@ -52,8 +76,23 @@ export class StreamClient {
     return JSON.stringify(common);
   }
 
+  private deferring = false;
+  private deferred: Array<() => void> = [];
+
+  /**
+   * While on, tokenizing multi-token chunks (to credit each token its share of the gap) waits until it
+   * is turned off, so an open-loop schedule is never delayed by analysis; TTFT and E2EL are set at once.
+   */
+  deferTokenAttribution(on: boolean): void {
+    this.deferring = on;
+    if (on) return;
+    const pending = this.deferred;
+    this.deferred = [];
+    for (const attribute of pending) attribute();
+  }
+
   /** Sends one request and measures it; never throws (failures are recorded). */
-  async send(work: WorkloadRequest, scheduled_ms: number, runStart_ms: number, signal?: AbortSignal): Promise<RequestRecord> {
+  async send(work: WorkloadRequest, scheduled_ms: number, runStart_ms: number, signal?: AbortSignal, encoded?: Buffer): Promise<RequestRecord> {
     const record = emptyRecord(work.index, scheduled_ms, work.promptTokens, work.outputTokens);
     const chunks: ContentChunk[] = [];
     let firstReasoning_ms: number | null = null;
@@ -96,7 +135,7 @@ export class StreamClient {
         method: 'POST',
         dispatcher: this.dispatcher,
         headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
-        body: this.body(work),
+        body: encoded ?? this.body(work),
         headersTimeout: this.options.timeout_ms,
         bodyTimeout: this.options.timeout_ms,
         signal,
@@ -114,10 +153,15 @@ export class StreamClient {
         return record;
       }
       const decoder = new TextDecoder();
-      for await (const piece of response.body) {
-        now_ms = performance.now() - sent;
-        parser.feed(decoder.decode(piece as Uint8Array, { stream: true }));
-      }
+      // 'data' events rather than async iteration: no promise per chunk, which matters at thousands of streams.
+      await new Promise<void>((resolve, reject) => {
+        response.body.on('data', (piece: Buffer) => {
+          now_ms = performance.now() - sent;
+          parser.feed(decoder.decode(piece, { stream: true }));
+        });
+        response.body.once('end', resolve);
+        response.body.once('error', reject);
+      });
       if (streamError) record.error = streamError;
       else if (!sawDone) record.error = 'stream_incomplete';
     } catch (error) {
@@ -141,15 +185,24 @@ export class StreamClient {
       record.output_tokens = usage?.completion_tokens ?? 0;
       return;
     }
-    const text = chunks.map((chunk) => chunk.text).join('');
-    const visibleTokens = usage?.completion_tokens !== undefined ? usage.completion_tokens - record.reasoning_tokens : this.tokenizer.count(text);
-    record.output_tokens = usage?.completion_tokens ?? visibleTokens;
-    const perChunk = tokensPerChunk(this.tokenizer, chunks.map((chunk) => chunk.text), visibleTokens);
-    applyChunkTimings(
-      record,
-      chunks.map((chunk) => chunk.at_ms),
-      perChunk,
-    );
+    const arrivals_ms = chunks.map((chunk) => chunk.at_ms);
+    record.ttft_ms = arrivals_ms[0];
+    record.e2el_ms = arrivals_ms[arrivals_ms.length - 1];
+    const usageVisible = usage?.completion_tokens !== undefined ? usage.completion_tokens - record.reasoning_tokens : undefined;
+    // Servers that send one token per chunk (the common case) need no tokenizing to attribute them.
+    if (usageVisible === chunks.length) {
+      record.output_tokens = usage.completion_tokens;
+      applyChunkTimings(record, arrivals_ms, new Array<number>(chunks.length).fill(1));
+      return;
+    }
+    const attribute = () => {
+      const texts = chunks.map((chunk) => chunk.text);
+      const visibleTokens = usageVisible ?? this.tokenizer.count(texts.join(''));
+      record.output_tokens = usage?.completion_tokens ?? visibleTokens;
+      applyChunkTimings(record, arrivals_ms, tokensPerChunk(this.tokenizer, texts, visibleTokens));
+    };
+    if (this.deferring) this.deferred.push(attribute);
+    else attribute();
   }
 }
 

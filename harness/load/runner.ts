@@ -31,7 +31,11 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
   const deadline_ms = plan.duration_s !== undefined ? plan.duration_s * 1000 : Infinity;
 
   // Warm-up requests open connections and are not recorded.
-  for (let i = 0; i < plan.warmup && !stop.aborted; i++) await client.send(workload.request(total + i), 0, performance.now());
+  // Warm-up requests (like vLLM's initial test prompt) check the target and warm connections and code paths.
+  for (let i = 0; i < plan.warmup && !stop.aborted; i++) {
+    const index = Number.isFinite(workload.size) ? (total + i) % workload.size : total + i;
+    await client.send(workload.request(index), 0, performance.now());
+  }
 
   let start = performance.now();
   const elapsed = () => performance.now() - start;
@@ -57,22 +61,26 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
   } else {
     // Prompts are built before the clock starts, so building one never delays a send.
     const works = Array.from({ length: total }, (_, index) => workload.request(index));
+    const bodies = works.map((work) => client.encode(work));
+    await client.warmConnections(Math.min(total, 128));
     start = performance.now();
     const schedule = plan.pattern.kind === 'open' ? openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed, plan.rampUp_s) : [];
     const inFlight: Promise<void>[] = [];
+    client.deferTokenAttribution(true);
     for (let index = 0; index < total && !stop.aborted; index++) {
       const work = works[index];
       const at = work.at_ms ?? schedule[index];
       if (at > deadline_ms) break;
-      // Timers are coarse and may fire late under load: sleep to 2 ms before, then yield until due.
+      // Timers are coarse and fire late when the loop is busy with responses: sleep to 5 ms before, then yield until due.
       while (!stop.aborted && elapsed() < at) {
         const wait = at - elapsed();
-        if (wait > 2) await sleep(wait - 2, stop);
+        if (wait > 5) await sleep(wait - 5, stop);
         else await new Promise((resolve) => setImmediate(resolve));
       }
       if (stop.aborted) break;
-      inFlight.push(client.send(work, at, start).then(record));
+      inFlight.push(client.send(work, at, start, undefined, bodies[index]).then(record));
     }
+    client.deferTokenAttribution(false);
     await Promise.all(inFlight);
   }
   return { records: records.sort((a, b) => a.id - b.id), duration_s: elapsed() / 1000, interrupted: stop.aborted };
