@@ -51,6 +51,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     apiKey: options.apiKey,
   };
   for (const profile of profiles) metrics.profileInfo.set({ model_name: profile.model, profile: profile.name, kind: profile.kind }, 1);
+  for (const model of context.models.values()) model.engine.onStep = (tokens, step_ms) => metrics.observeStep(model.id, tokens, step_ms / 1000);
   const app = createApp(context);
   const server = app.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
   server.keepAliveTimeout = 65_000;

@@ -40,6 +40,7 @@ const WATERMARK_FRACTION = 0.01;
  * from the profile's roofline, so latency under load emerges from sharing rather than being drawn.
  */
 export class BatchEngine implements InferenceEngine {
+  onStep?: (tokens: number, step_ms: number) => void;
   private readonly waiting: Sequence[] = [];
   private readonly running: Sequence[] = [];
   private readonly totalBlocks: number;
@@ -135,6 +136,7 @@ export class BatchEngine implements InferenceEngine {
     this.lastBatchSize = plan.decode.length + plan.prefill.length;
     this.lastStep_ms = step_ms;
     this.stepsRun++;
+    this.onStep?.(plan.shape.decodeSeqs * plan.shape.tokensPerDecodeSeq + plan.shape.prefillTokens, step_ms);
     this.clock.at(end_ms, () => {
       this.commit(plan, end_ms);
       this.runStep(end_ms);

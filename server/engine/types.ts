@@ -45,6 +45,8 @@ export class QueueFullError extends Error {
 
 export interface InferenceEngine {
   readonly clock: Clock;
+  /** Called as each iteration is scheduled (batch engines only): tokens it processes and its duration. */
+  onStep?: (tokens: number, step_ms: number) => void;
   submit(request: GenerationRequest, sink: GenerationSink): GenerationHandle;
   stats(): EngineStats;
 }

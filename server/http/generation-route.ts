@@ -59,7 +59,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     const totalSlots = plans.reduce((sum, plan) => sum + plan.reasoningTokens + Math.max(plan.contentPieces.length, plan.toolCalls[0]?.argumentPieces.length ?? 0), 0);
     let deliveredSlots = 0;
 
-    const itlChild = context.metrics.itl.labels({ model_name: model.id });
+    const itlChild = context.metrics.itl.labels(context.metrics.labelsFor(model.id));
     const observeToken = (delta: Delta) => {
       // vLLM's TTFT is the first generated token, hidden reasoning included.
       if (timing.first_ms === undefined) timing.first_ms = delta.due_ms;
@@ -77,6 +77,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
         promptTokens: spec.promptTokens,
         generationTokens: usage.completion_tokens,
         maxTokens: spec.maxTokens,
+        n: plans.length,
         queue_s: (timing.scheduled_ms - arrival_ms) / 1000,
         ttft_s: ttft_ms === undefined ? undefined : (ttft_ms - arrival_ms) / 1000,
         prefill_s: ttft_ms === undefined ? undefined : (ttft_ms - timing.scheduled_ms) / 1000,
@@ -84,7 +85,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
         e2e_s: (end_ms - arrival_ms) / 1000,
       });
       if (ttft_ms !== undefined && usage.completion_tokens > 1) {
-        context.metrics.tpot.observe({ model_name: model.id }, (end_ms - ttft_ms) / 1000 / (usage.completion_tokens - 1));
+        context.metrics.tpot.observe(context.metrics.labelsFor(model.id), (end_ms - ttft_ms) / 1000 / (usage.completion_tokens - 1));
       }
     };
 

@@ -26,6 +26,7 @@ export interface RequestObservation {
   promptTokens: number;
   generationTokens: number;
   maxTokens?: number;
+  n: number;
   queue_s: number;
   ttft_s?: number;
   prefill_s?: number;
@@ -39,15 +40,17 @@ export interface RequestObservation {
  */
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly label = ['model_name'] as const;
+  /** vLLM labels every metric with the served model and the engine index (we run one engine per model: "0"). */
+  private readonly label = ['model_name', 'engine'] as const;
+  private readonly modelLabel = ['model_name'] as const;
 
   readonly running = new Gauge({ name: 'vllm:num_requests_running', help: 'Number of requests in model execution batches.', labelNames: this.label, registers: [this.registry] });
   readonly waiting = new Gauge({ name: 'vllm:num_requests_waiting', help: 'Number of requests waiting to be processed.', labelNames: this.label, registers: [this.registry] });
   readonly kvUsage = new Gauge({ name: 'vllm:kv_cache_usage_perc', help: 'KV-cache usage. 1 means 100 percent usage.', labelNames: this.label, registers: [this.registry] });
-  readonly cacheConfig = new Gauge({ name: 'vllm:cache_config_info', help: 'Information of the LLMEngine CacheConfig', labelNames: ['model_name', 'block_size', 'num_gpu_blocks'], registers: [this.registry] });
+  readonly cacheConfig = new Gauge({ name: 'vllm:cache_config_info', help: 'Information of the LLMEngine CacheConfig', labelNames: ['model_name', 'engine', 'block_size', 'num_gpu_blocks'], registers: [this.registry] });
   readonly promptTokens = new Counter({ name: 'vllm:prompt_tokens_total', help: 'Number of prefill tokens processed.', labelNames: this.label, registers: [this.registry] });
   readonly generationTokens = new Counter({ name: 'vllm:generation_tokens_total', help: 'Number of generation tokens processed.', labelNames: this.label, registers: [this.registry] });
-  readonly requestSuccess = new Counter({ name: 'vllm:request_success_total', help: 'Count of successfully processed requests.', labelNames: ['model_name', 'finish_reason'], registers: [this.registry] });
+  readonly requestSuccess = new Counter({ name: 'vllm:request_success_total', help: 'Count of successfully processed requests.', labelNames: ['model_name', 'engine', 'finished_reason'], registers: [this.registry] });
   readonly prefixCacheQueries = new Counter({ name: 'vllm:prefix_cache_queries_total', help: 'Prefix cache queries, in terms of number of queried tokens.', labelNames: this.label, registers: [this.registry] });
   readonly prefixCacheHits = new Counter({ name: 'vllm:prefix_cache_hits_total', help: 'Prefix cache hits, in terms of number of cached tokens.', labelNames: this.label, registers: [this.registry] });
   readonly ttft = this.histogram('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', VLLM_TTFT_BUCKETS_S);
@@ -63,30 +66,46 @@ export class ServerMetrics {
   readonly requestGenerationTokens = this.histogram('vllm:request_generation_tokens', 'Number of generation tokens processed.', build125Buckets(1_000_000));
   readonly requestMaxTokens = this.histogram('vllm:request_params_max_tokens', 'Histogram of the max_tokens request parameter.', build125Buckets(1_000_000));
 
-  readonly batchSize = new Gauge({ name: 'tokenbench_batch_size', help: 'Sequences in the last engine step.', labelNames: this.label, registers: [this.registry] });
-  readonly stepTime = new Gauge({ name: 'tokenbench_step_seconds', help: 'Duration of the last engine step in seconds.', labelNames: this.label, registers: [this.registry] });
-  readonly kvBlocksUsed = new Gauge({ name: 'tokenbench_kv_blocks_used', help: 'KV cache blocks in use.', labelNames: this.label, registers: [this.registry] });
-  readonly kvBlocksFree = new Gauge({ name: 'tokenbench_kv_blocks_free', help: 'KV cache blocks free.', labelNames: this.label, registers: [this.registry] });
-  readonly preemptions = new Gauge({ name: 'tokenbench_preemptions', help: 'Sequences preempted (recomputed) since start.', labelNames: this.label, registers: [this.registry] });
+  readonly batchSize = new Gauge({ name: 'tokenbench_batch_size', help: 'Sequences in the last engine step.', labelNames: this.modelLabel, registers: [this.registry] });
+  readonly stepTime = new Gauge({ name: 'tokenbench_step_seconds', help: 'Duration of the last engine step in seconds.', labelNames: this.modelLabel, registers: [this.registry] });
+  readonly kvBlocksUsed = new Gauge({ name: 'tokenbench_kv_blocks_used', help: 'KV cache blocks in use.', labelNames: this.modelLabel, registers: [this.registry] });
+  readonly kvBlocksFree = new Gauge({ name: 'tokenbench_kv_blocks_free', help: 'KV cache blocks free.', labelNames: this.modelLabel, registers: [this.registry] });
+  readonly stepDuration = new Histogram({ name: 'tokenbench_step_duration_seconds', help: 'Engine iteration (batch step) durations in seconds.', buckets: SUB_MS_BUCKETS_S.concat([2.5, 5, 10]), labelNames: this.modelLabel, registers: [this.registry] });
+  readonly preemptions = new Counter({ name: 'vllm:num_preemptions_total', help: 'Cumulative number of preemption from the engine.', labelNames: this.label, registers: [this.registry] });
+  readonly iterationTokens = new Histogram({ name: 'vllm:iteration_tokens_total', help: 'Histogram of number of tokens per engine_step.', buckets: [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384], labelNames: this.label, registers: [this.registry] });
+  readonly requestN = new Histogram({ name: 'vllm:request_params_n', help: 'Histogram of the n request parameter.', buckets: [1, 2, 5, 10, 20], labelNames: this.label, registers: [this.registry] });
+  private readonly preemptionsSeen = new Map<string, number>();
   readonly profileInfo = new Gauge({ name: 'tokenbench_profile_info', help: 'The latency profile serving each model.', labelNames: ['model_name', 'profile', 'kind'], registers: [this.registry] });
   readonly faults = new Counter({ name: 'tokenbench_faults_injected_total', help: 'Faults injected on purpose, by kind.', labelNames: ['model_name', 'fault'], registers: [this.registry] });
   readonly rejected = new Counter({ name: 'tokenbench_requests_rejected_total', help: 'Requests answered with an error, by HTTP status.', labelNames: ['status'], registers: [this.registry] });
-  readonly cancelled = new Counter({ name: 'tokenbench_requests_cancelled_total', help: 'Requests whose client disconnected before the end.', labelNames: this.label, registers: [this.registry] });
+  readonly cancelled = new Counter({ name: 'tokenbench_requests_cancelled_total', help: 'Requests whose client disconnected before the end.', labelNames: this.modelLabel, registers: [this.registry] });
   readonly writeLag = new Histogram({ name: 'tokenbench_token_write_lag_seconds', help: 'Delay between a token being due and its write to the socket.', buckets: SUB_MS_BUCKETS_S, registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tokenbench_process_' });
   }
 
-  private histogram(name: string, help: string, buckets: number[]): Histogram<'model_name'> {
-    return new Histogram({ name, help, buckets, labelNames: ['model_name'], registers: [this.registry] });
+  private histogram(name: string, help: string, buckets: number[]): Histogram<'model_name' | 'engine'> {
+    return new Histogram({ name, help, buckets, labelNames: this.label, registers: [this.registry] });
+  }
+
+  /** vLLM's label set for a model. */
+  labelsFor(model: string): { model_name: string; engine: string } {
+    return { model_name: model, engine: '0' };
+  }
+
+  /** One engine iteration: its token count (vLLM's iteration histogram) and duration. */
+  observeStep(model: string, tokens: number, step_s: number): void {
+    this.iterationTokens.observe(this.labelsFor(model), tokens);
+    this.stepDuration.observe({ model_name: model }, step_s);
   }
 
   observeRequest(observation: RequestObservation): void {
-    const labels = { model_name: observation.model };
+    const labels = this.labelsFor(observation.model);
     this.promptTokens.inc(labels, observation.promptTokens);
     this.generationTokens.inc(labels, observation.generationTokens);
-    this.requestSuccess.inc({ model_name: observation.model, finish_reason: observation.finishReason });
+    this.requestSuccess.inc({ ...labels, finished_reason: observation.finishReason });
+    this.requestN.observe(labels, observation.n);
     this.requestPromptTokens.observe(labels, observation.promptTokens);
     this.requestGenerationTokens.observe(labels, observation.generationTokens);
     if (observation.maxTokens !== undefined) this.requestMaxTokens.observe(labels, observation.maxTokens);
@@ -103,15 +122,21 @@ export class ServerMetrics {
 
   /** Copies an engine's gauges in, just before a scrape. */
   updateEngine(model: string, stats: EngineStats): void {
-    const labels = { model_name: model };
+    const labels = this.labelsFor(model);
+    const ours = { model_name: model };
     this.running.set(labels, stats.running);
     this.waiting.set(labels, stats.waiting);
     this.kvUsage.set(labels, stats.kvCacheUsage);
-    this.batchSize.set(labels, stats.lastBatchSize);
-    this.stepTime.set(labels, stats.lastStep_ms / 1000);
-    this.kvBlocksUsed.set(labels, stats.kvBlocksUsed);
-    this.kvBlocksFree.set(labels, Math.max(0, stats.kvBlocksTotal - stats.kvBlocksUsed));
-    this.preemptions.set(labels, stats.preemptions);
-    this.cacheConfig.set({ model_name: model, block_size: String(stats.blockSize), num_gpu_blocks: String(stats.kvBlocksTotal) }, 1);
+    this.batchSize.set(ours, stats.lastBatchSize);
+    this.stepTime.set(ours, stats.lastStep_ms / 1000);
+    this.kvBlocksUsed.set(ours, stats.kvBlocksUsed);
+    this.kvBlocksFree.set(ours, Math.max(0, stats.kvBlocksTotal - stats.kvBlocksUsed));
+    // The engine keeps a running total; the counter advances by what is new since the last scrape.
+    this.preemptions.inc(labels, stats.preemptions - (this.preemptionsSeen.get(model) ?? 0));
+    this.preemptionsSeen.set(model, stats.preemptions);
+    // vLLM exports these from the first step; the mock has no prefix cache yet, so they stay at 0.
+    this.prefixCacheQueries.inc(labels, 0);
+    this.prefixCacheHits.inc(labels, 0);
+    this.cacheConfig.set({ ...labels, block_size: String(stats.blockSize), num_gpu_blocks: String(stats.kvBlocksTotal) }, 1);
   }
 }
