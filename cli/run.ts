@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { summarizeRun } from '../harness/metrics/summary';
 import type { RunInfo } from '../harness/export/run-dir';
 import { addWorkloadOptions, describeLoad, loadPatternFrom, machineDescription, parseSlo, publishRun, requestCount, vllmLoadSettings, workloadFrom } from './load-options';
-import { addTargetOptions, interruptOnSigint, measure, openTarget } from './target';
+import { addTargetOptions, finishLiveMetrics, interruptOnSigint, measure, openTarget, startLiveMetrics } from './target';
 import { version } from './version';
 
 export function runCommand(): Command {
@@ -18,7 +18,8 @@ export function runCommand(): Command {
       process.stderr.write(`tokenbench run: ${target.model} at ${target.baseURL}, ${workload.description}, ${loadText}\n`);
       const started_at = new Date().toISOString();
       const plan = { pattern, requests: requestCount(options, workload), duration_s: options.duration, warmup: options.warmup, seed: options.seed, rampUp_s: options.rampUp };
-      const { outcome, serverSamples } = await measure(target, workload, plan, options, interrupt.signal);
+      const live = await startLiveMetrics(options, target, { workload: workload.description, load: loadText }, started_at);
+      const { outcome, serverSamples } = await measure(target, workload, plan, options, interrupt.signal, 'run', live);
       const summary = summarizeRun(outcome.records, outcome.duration_s, parseSlo(options.slo));
       const info: RunInfo = {
         target: target.description,
@@ -34,6 +35,7 @@ export function runCommand(): Command {
         interrupted: outcome.interrupted,
       };
       publishRun(info, outcome.records, summary, options, { serverSamples, vllm: options.format === 'vllm' ? vllmLoadSettings(pattern) : undefined });
+      await finishLiveMetrics(live, options);
     } finally {
       interrupt.dispose();
       await target.close();

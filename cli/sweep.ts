@@ -10,7 +10,7 @@ import type { LoadPattern } from '../harness/load/load-pattern';
 import { DEFAULT_PROFILE } from '../server/profiles/registry';
 import { profileFromOptions } from './profile-options';
 import { addWorkloadOptions, describeLoad, machineDescription, parseSlo, workloadFrom } from './load-options';
-import { addTargetOptions, interruptOnSigint, measure, openTarget, type Target } from './target';
+import { addTargetOptions, finishLiveMetrics, interruptOnSigint, measure, openTarget, startLiveMetrics, type Target } from './target';
 import { formatTable } from './table';
 import { version } from './version';
 
@@ -38,6 +38,7 @@ export function sweepCommand(): Command {
     const profile = options.simulate ? profileFromOptions(options, DEFAULT_PROFILE) : undefined;
     const target: Target | undefined = profile ? undefined : await openTarget(options);
     const interrupt = interruptOnSigint();
+    const live = target ? await startLiveMetrics(options, target, { workload: workload.description, load: 'sweep' }, started_at) : undefined;
     const points: SweepPoint[] = [];
     const infoFor = (pattern: LoadPattern, interrupted: boolean): RunInfo => ({
       target: target?.description ?? `simulated ${profile!.name}`,
@@ -57,7 +58,7 @@ export function sweepCommand(): Command {
         if (interrupt.signal.aborted) break;
         const plan = { pattern, requests: requestsFor(pattern, options.requests), duration_s: options.duration, warmup: options.warmup, seed: options.seed, rampUp_s: options.rampUp };
         const label = pattern.kind === 'open' ? `rate ${pattern.rate_per_s}` : `concurrency ${pattern.concurrency}`;
-        const measured = profile ? { outcome: simulate(profile, workload, plan), serverSamples: [] } : await measure(target!, workload, plan, options, interrupt.signal, label);
+        const measured = profile ? { outcome: simulate(profile, workload, plan), serverSamples: [] } : await measure(target!, workload, plan, options, interrupt.signal, label, live);
         const summary = summarizeRun(measured.outcome.records, measured.outcome.duration_s, slo);
         const pointDirectory = `point-${String(points.length + 1).padStart(2, '0')}-${pattern.kind === 'open' ? 'rate' : 'c'}${offeredLoad(pattern)}`;
         writeRunDirectory(join(directory, pointDirectory), infoFor(pattern, measured.outcome.interrupted), measured.outcome.records, summary, { serverSamples: measured.serverSamples });
@@ -67,6 +68,7 @@ export function sweepCommand(): Command {
       }
     } finally {
       interrupt.dispose();
+      await finishLiveMetrics(live, options);
       await target?.close();
     }
     const knee = kneeIndex(points);

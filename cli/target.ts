@@ -7,6 +7,8 @@ import { runLoad, type RunOutcome, type RunPlan } from '../harness/load/runner';
 import { ServerScraper, type ServerSample } from '../harness/metrics/server-scrape';
 import type { Workload } from '../harness/workload/types';
 import { startProgress } from './progress';
+import { combineObservers, HarnessMetrics } from '../harness/export/prometheus';
+import { parseSlo } from './load-options';
 
 /** Flags that say what to measure and how to reach it; shared by `run` and `sweep`. */
 export function addTargetOptions(command: Command): Command {
@@ -19,7 +21,12 @@ export function addTargetOptions(command: Command): Command {
     .option('--warmup <n>', 'unrecorded warm-up requests sent first (as vLLM bench sends a test prompt)', Number, 1)
     .option('--timeout <s>', 'per-request timeout in seconds', Number, 600)
     .option('--scrape-interval <s>', "seconds between scrapes of the target's /metrics (0: do not scrape)", Number, 1)
-    .option('--no-fix-output-length', 'do not send ignore_eos/min_tokens');
+    .option('--no-fix-output-length', 'do not send ignore_eos/min_tokens')
+    .option('--metrics-port <port>', 'serve live Prometheus metrics of the run on this port (0: any free port)', Number)
+    .option('--metrics-host <host>', 'address for --metrics-port', '127.0.0.1')
+    .option('--metrics-linger <s>', 'keep serving --metrics-port this long after the run, for a last scrape', Number, 0)
+    .option('--pushgateway <url>', 'push the final figures to this Prometheus Pushgateway')
+    .option('--run-id <id>', 'run_id label of the live metrics (default: the start time)');
 }
 
 export interface TargetFlags {
@@ -33,6 +40,11 @@ export interface TargetFlags {
   timeout: number;
   scrapeInterval: number;
   fixOutputLength: boolean;
+  metricsPort?: number;
+  metricsHost: string;
+  metricsLinger: number;
+  pushgateway?: string;
+  runId?: string;
 }
 
 /** An endpoint ready to be measured: the embedded mock (started here) or a real one. */
@@ -84,7 +96,7 @@ export interface Measurement {
 }
 
 /** Drives one load against the target with a fresh client, scraping its /metrics around and during the run. */
-export async function measure(target: Target, workload: Workload, plan: RunPlan, flags: TargetFlags, stop: AbortSignal, label = 'run'): Promise<Measurement> {
+export async function measure(target: Target, workload: Workload, plan: RunPlan, flags: TargetFlags, stop: AbortSignal, label = 'run', live?: HarnessMetrics): Promise<Measurement> {
   const pattern = plan.pattern;
   const client = new StreamClient({
     baseURL: target.baseURL,
@@ -99,13 +111,38 @@ export async function measure(target: Target, workload: Workload, plan: RunPlan,
   const progress = startProgress(label, Math.min(plan.requests, workload.size));
   try {
     await scraper?.start(performance.now());
-    const outcome = await runLoad(client, workload, plan, stop, () => progress.tick());
+    const outcome = await runLoad(client, workload, plan, stop, combineObservers({ onRecord: () => progress.tick() }, live));
     return { outcome, serverSamples: (await scraper?.stop()) ?? [] };
   } finally {
     progress.stop();
     await scraper?.stop();
     await client.close();
   }
+}
+
+/**
+ * The run's live metrics when `--metrics-port` or `--pushgateway` asks for them: started here,
+ * finished (pushed, lingered, closed) by `finishLiveMetrics`.
+ */
+export async function startLiveMetrics(flags: TargetFlags & { slo?: string }, target: Target, description: { workload: string; load: string }, started_at: string): Promise<HarnessMetrics | undefined> {
+  if (flags.metricsPort === undefined && !flags.pushgateway) return undefined;
+  const live = new HarnessMetrics({ run_id: flags.runId ?? started_at, target: target.description, model: target.model }, parseSlo(flags.slo), description);
+  if (flags.metricsPort !== undefined) {
+    const port = await live.listen(flags.metricsPort, flags.metricsHost);
+    process.stderr.write(`live metrics: http://${flags.metricsHost}:${port}/metrics\n`);
+  }
+  return live;
+}
+
+export async function finishLiveMetrics(live: HarnessMetrics | undefined, flags: TargetFlags): Promise<void> {
+  if (!live) return;
+  try {
+    if (flags.pushgateway) await live.push(flags.pushgateway);
+  } catch (error) {
+    process.stderr.write(`could not push to ${flags.pushgateway}: ${(error as Error).message}\n`);
+  }
+  if (flags.metricsLinger > 0) await new Promise((resolve) => setTimeout(resolve, flags.metricsLinger * 1000));
+  await live.close();
 }
 
 /** Ctrl-C stops sending; requests in flight finish or time out, and everything measured is written. */

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { RequestRecord } from '../client/record';
 import type { StreamClient } from '../client/stream-client';
-import type { Workload } from '../workload/types';
+import type { Workload, WorkloadRequest } from '../workload/types';
 import { closedLoopStart_ms, openLoopSchedule, type LoadPattern } from './load-pattern';
 
 export interface RunPlan {
@@ -25,12 +25,21 @@ export interface RunOutcome {
  * open loop sends on schedule without waiting for the target (a late send keeps its scheduled time).
  * `stop` (Ctrl-C) stops sending; requests in flight finish or time out.
  */
-export async function runLoad(client: StreamClient, workload: Workload, plan: RunPlan, stop: AbortSignal, onRecord?: (record: RequestRecord) => void): Promise<RunOutcome> {
+/** Who wants to know as the run goes: progress bars, live Prometheus metrics. */
+export interface LoadObserver {
+  /** A request is about to be sent (after warm-up). */
+  onSend?(): void;
+  /** A request finished (in open loop, its per-token ITL may only be filled in by the run's end). */
+  onRecord?(record: RequestRecord): void;
+  /** All requests are done and every record is complete. */
+  onRunEnd?(records: readonly RequestRecord[]): void;
+}
+
+export async function runLoad(client: StreamClient, workload: Workload, plan: RunPlan, stop: AbortSignal, observer: LoadObserver = {}): Promise<RunOutcome> {
   const records: RequestRecord[] = [];
   const total = Math.min(plan.requests, workload.size);
   const deadline_ms = plan.duration_s !== undefined ? plan.duration_s * 1000 : Infinity;
 
-  // Warm-up requests open connections and are not recorded.
   // Warm-up requests (like vLLM's initial test prompt) check the target and warm connections and code paths.
   for (let i = 0; i < plan.warmup && !stop.aborted; i++) {
     const index = Number.isFinite(workload.size) ? (total + i) % workload.size : total + i;
@@ -41,7 +50,11 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
   const elapsed = () => performance.now() - start;
   const record = (result: RequestRecord) => {
     records.push(result);
-    onRecord?.(result);
+    observer.onRecord?.(result);
+  };
+  const send = (work: WorkloadRequest, scheduled_ms: number, encoded?: Buffer) => {
+    observer.onSend?.();
+    return client.send(work, scheduled_ms, start, undefined, encoded);
   };
 
   if (plan.pattern.kind === 'closed' && !workload.timed) {
@@ -54,7 +67,7 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
         const index = next++;
         const work = workload.request(index);
         const scheduled = work.at_ms ?? elapsed();
-        record(await client.send(work, scheduled, start));
+        record(await send(work, scheduled));
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, total) }, (_, index) => worker(index)));
@@ -78,12 +91,15 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
         else await new Promise((resolve) => setImmediate(resolve));
       }
       if (stop.aborted) break;
-      inFlight.push(client.send(work, at, start, undefined, bodies[index]).then(record));
+      inFlight.push(send(work, at, bodies[index]).then(record));
     }
     client.deferTokenAttribution(false);
     await Promise.all(inFlight);
   }
-  return { records: records.sort((a, b) => a.id - b.id), duration_s: elapsed() / 1000, interrupted: stop.aborted };
+  const duration_s = elapsed() / 1000;
+  records.sort((a, b) => a.id - b.id);
+  observer.onRunEnd?.(records);
+  return { records, duration_s, interrupted: stop.aborted };
 }
 
 function sleep(ms: number, stop: AbortSignal): Promise<void> {
