@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from './clock';
 import type { Rng } from '../common/random';
-import { kvCapacityTokens, stepCost, type PhysicsSetup, type StepShape } from '../profiles/step-cost';
+import type { StepShape } from '../profiles/step-cost';
 import {
   QueueFullError,
   type EngineStats,
@@ -9,6 +9,22 @@ import {
   type GenerationSink,
   type InferenceEngine,
 } from './types';
+
+/** What the scheduler needs from a profile: how long a step takes, and the serving limits. */
+export interface BatchEngineConfig {
+  /** Duration of one iteration of the given shape, before jitter. */
+  stepSeconds(shape: StepShape): number;
+  kvCapacityTokens: number;
+  blockSize: number;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  /** Lognormal σ of step-time noise (0: deterministic). */
+  jitterSigma: number;
+  /** Speculative decoding: γ drafted tokens, each accepted with probability α. */
+  speculation?: { gamma: number; acceptance: number };
+  /** Fixed front-end latency before a request reaches the scheduler. */
+  apiOverhead_ms: number;
+}
 
 interface Sequence {
   request: GenerationRequest;
@@ -55,11 +71,11 @@ export class BatchEngine implements InferenceEngine {
 
   constructor(
     readonly clock: Clock,
-    private readonly setup: PhysicsSetup,
+    private readonly setup: BatchEngineConfig,
     private readonly rng: Rng,
     private readonly maxWaiting = Infinity,
   ) {
-    this.totalBlocks = Math.floor(kvCapacityTokens(setup) / setup.blockSize);
+    this.totalBlocks = Math.floor(setup.kvCapacityTokens / setup.blockSize);
     this.watermarkBlocks = Math.floor(this.totalBlocks * WATERMARK_FRACTION);
   }
 
@@ -127,11 +143,11 @@ export class BatchEngine implements InferenceEngine {
       this.busy = false;
       return;
     }
-    const cost = stepCost(this.setup, plan.shape);
+    const nominal_s = this.setup.stepSeconds(plan.shape);
     const sigma = this.setup.jitterSigma;
     // Mean-preserving lognormal noise: exp(σZ − σ²/2) has expectation 1.
     const jitter = sigma > 0 ? Math.exp(sigma * this.rng.standardNormal() - (sigma * sigma) / 2) : 1;
-    const step_ms = cost.step_s * 1000 * jitter;
+    const step_ms = nominal_s * 1000 * jitter;
     const end_ms = start_ms + step_ms;
     this.lastBatchSize = plan.decode.length + plan.prefill.length;
     this.lastStep_ms = step_ms;

@@ -3,6 +3,7 @@ import { BatchEngine } from './batch-engine';
 import { IndependentEngine } from './independent-engine';
 import type { InferenceEngine } from './types';
 import type { Profile } from '../profiles/registry';
+import { engineConfigOf } from '../profiles/engine-config';
 import type { Rng } from '../common/random';
 
 export * from './types';
@@ -12,5 +13,5 @@ export { BatchEngine } from './batch-engine';
 /** The scheduler that serves a profile's kind, on the given clock. */
 export function createEngine(profile: Profile, clock: Clock, rng: Rng): InferenceEngine {
   if (profile.kind === 'empirical') return new IndependentEngine(clock, profile, rng);
-  return new BatchEngine(clock, profile.physics, rng, profile.max_waiting);
+  return new BatchEngine(clock, engineConfigOf(profile), rng, profile.max_waiting);
 }

@@ -1,7 +1,8 @@
 import { distributionMean } from '../common/distributions';
 import { REASONING_EFFORT_SCALE, type ReasoningEffort } from './common';
 import type { Profile } from './registry';
-import { decodeShape, specDecodeExpectedTokens, stepCost, type StepShape } from './step-cost';
+import { engineConfigOf } from './engine-config';
+import { decodeShape, specDecodeExpectedTokens, type StepShape } from './step-cost';
 
 export interface PredictInput {
   batch: number;
@@ -50,7 +51,7 @@ export function predict(profile: Profile, input: PredictInput): Prediction {
     prefill_ms = distributionMean(profile.ttft_ms);
     tpot_ms = distributionMean(profile.itl_ms);
   } else {
-    const setup = profile.physics;
+    const setup = engineConfigOf(profile);
     overhead_ms = setup.apiOverhead_ms;
     const others = Math.max(0, batch - 1);
     const meanContext = promptTokens + decodedTokens / 2;
@@ -64,10 +65,10 @@ export function predict(profile: Profile, input: PredictInput): Prediction {
         prefillCachedContextSum: cached,
         prefillSeqs: 1,
       };
-      prefill_ms += stepCost(setup, shape).step_s * 1000;
+      prefill_ms += setup.stepSeconds(shape) * 1000;
     }
     tokensPerStep = setup.speculation ? specDecodeExpectedTokens(setup.speculation.gamma, setup.speculation.acceptance) : 1;
-    tpot_ms = (stepCost(setup, decodeShape(setup, batch, meanContext)).step_s * 1000) / tokensPerStep;
+    tpot_ms = (setup.stepSeconds(decodeShape(setup, batch, meanContext)) * 1000) / tokensPerStep;
   }
   const ttft_ms = overhead_ms + prefill_ms + reasoningTokens * tpot_ms;
   return {

@@ -3,12 +3,13 @@ import { extname, join, basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { empiricalProfileSchema, type EmpiricalProfile } from './empirical';
+import { fittedProfileSchema, type FittedProfile } from './fitted';
 import { physicsProfileSchema, resolvePhysicsProfile, type PhysicsProfile } from './physics';
 import { profileResourceDir } from './resources';
 
 /** Every profile kind; `kind` picks the schema (and, in the engine, the scheduler). */
-export const profileSchema = z.discriminatedUnion('kind', [empiricalProfileSchema, physicsProfileSchema]);
-export type Profile = (EmpiricalProfile | PhysicsProfile) & { name: string };
+export const profileSchema = z.discriminatedUnion('kind', [empiricalProfileSchema, physicsProfileSchema, fittedProfileSchema]);
+export type Profile = (EmpiricalProfile | PhysicsProfile | FittedProfile) & { name: string };
 
 export const DEFAULT_PROFILE = 'chatty';
 
@@ -34,7 +35,7 @@ export function parseProfile(raw: unknown, name: string): Profile {
     throw new Error(`invalid profile "${name}": ${issues}`);
   }
   const profileName = result.data.name ?? name;
-  if (result.data.kind === 'empirical') return { ...result.data, name: profileName };
+  if (result.data.kind === 'empirical' || result.data.kind === 'fitted') return { ...result.data, name: profileName };
   return { ...resolvePhysicsProfile(result.data, profileName), name: profileName };
 }
 
@@ -54,4 +55,4 @@ export function loadProfile(nameOrPath: string): Profile {
   return parseProfile(raw, name);
 }
 
-export const isPhysicsProfile = (profile: Profile): profile is PhysicsProfile & { name: string } => profile.kind !== 'empirical';
+export const isPhysicsProfile = (profile: Profile): profile is PhysicsProfile & { name: string } => profile.kind !== 'empirical' && profile.kind !== 'fitted';

@@ -178,7 +178,7 @@ export function kvCapacityTokens(setup: PhysicsSetup): number {
 }
 
 /** The shape of a step in which `decodeSeqs` sequences each decode at context `context` (no prefill). */
-export function decodeShape(setup: PhysicsSetup, decodeSeqs: number, context: number): StepShape {
+export function decodeShape(setup: { speculation?: { gamma: number } }, decodeSeqs: number, context: number): StepShape {
   return {
     decodeSeqs,
     decodeContextSum: decodeSeqs * context,

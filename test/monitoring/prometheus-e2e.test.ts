@@ -33,7 +33,7 @@ function dashboardQueries(): Array<{ dashboard: string; panel: string; expr: str
 
 async function promQuery(base: string, path: string, params: Record<string, string>): Promise<any> {
   const response = await fetch(`${base}/api/v1/${path}?${new URLSearchParams(params)}`);
-  const body = await response.json();
+  const body = (await response.json()) as { status: string; error?: string; data: any };
   if (body.status !== 'success') throw new Error(`${path} ${params.query}: ${body.error}`);
   return body.data;
 }

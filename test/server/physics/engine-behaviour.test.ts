@@ -5,6 +5,7 @@ import { Rng } from '../../../server/common/random';
 import { BatchEngine, VirtualClock } from '../../../server/engine';
 import { isPhysicsProfile, loadProfile, parseProfile, readProfileSource, type Profile } from '../../../server/profiles/registry';
 import { decodeShape, stepCost, weightBytesRead } from '../../../server/profiles/step-cost';
+import { engineConfigOf } from '../../../server/profiles/engine-config';
 
 function run(profile: Profile, concurrency: number, requests: number, workload = 'synthetic:prompt=500,output=200', seed = 1) {
   const outcome = simulate(profile, parseWorkload(workload, seed), { pattern: { kind: 'closed', concurrency }, requests, warmup: 0, seed });
@@ -55,7 +56,7 @@ describe('continuous batching on the virtual clock', () => {
     const small = withOverrides('llama-3.1-8b-h100', { gpu_memory_utilization: 0.24 });
     if (!isPhysicsProfile(small)) throw new Error('physics expected');
     const clock = new VirtualClock();
-    const engine = new BatchEngine(clock, small.physics, new Rng(1));
+    const engine = new BatchEngine(clock, engineConfigOf(small), new Rng(1));
     for (let i = 0; i < 40; i++) engine.submit({ id: String(i), promptTokens: 1000, outputTokens: 200 }, { onTokens() {}, onFinished() {} });
     clock.run(3000);
     const stats = engine.stats();
