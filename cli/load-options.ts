@@ -28,7 +28,8 @@ export function addWorkloadOptions(command: Command): Command {
     .option('--slo <spec>', 'goodput SLOs, e.g. ttft_ms=500,tpot_ms=50')
     .option('--seed <n>', 'seed for the workload and arrivals', Number, 0)
     .option('--out <dir>', 'run directory (default reports/runs/<timestamp>)')
-    .addOption(new Option('--json', 'print summary.json on stdout instead of the table'));
+    .addOption(new Option('--json', 'print summary.json on stdout instead of the table'))
+    .option('--csv', "also write the report's tables as CSV");
 }
 
 export interface WorkloadFlags {
@@ -91,9 +92,9 @@ function defaultRunDirectory(started_at: string): string {
 }
 
 /** Writes the run directory and prints the summary (table, or JSON with --json); shared by run and simulate. */
-export function publishRun(info: RunInfo, records: RequestRecord[], summary: RunSummary, options: { out?: string; json?: boolean }, extras: RunExtras = {}): string {
+export async function publishRun(info: RunInfo, records: RequestRecord[], summary: RunSummary, options: { out?: string; json?: boolean; csv?: boolean }, extras: RunExtras = {}): Promise<string> {
   const directory = options.out ?? defaultRunDirectory(info.started_at);
-  writeRunDirectory(directory, info, records, summary, extras);
+  await writeRunDirectory(directory, info, records, summary, { csv: options.csv, ...extras });
   process.stdout.write(options.json ? JSON.stringify({ ...info, ...summary }, null, 2) + '\n' : renderSummaryTable(summary) + `\nrun directory: ${directory}\n`);
   return directory;
 }

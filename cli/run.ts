@@ -28,13 +28,14 @@ export function runCommand(): Command {
         profile: target.profile,
         workload: workload.description,
         load: loadText,
+        load_pattern: workload.timed ? undefined : pattern,
         seed: options.seed,
         version,
         started_at,
         machine: machineDescription(),
         interrupted: outcome.interrupted,
       };
-      publishRun(info, outcome.records, summary, options, { serverSamples, vllm: options.format === 'vllm' ? vllmLoadSettings(pattern) : undefined });
+      await publishRun(info, outcome.records, summary, options, { serverSamples, vllm: options.format === 'vllm' ? vllmLoadSettings(pattern) : undefined });
       await finishLiveMetrics(live, options);
     } finally {
       interrupt.dispose();

@@ -11,7 +11,7 @@ export function simulateCommand(): Command {
     .description('run a workload through a profile on a virtual clock (seconds for hours of traffic); writes the same run directory as `run`')
     .addOption(new Option('--profile <name|file>', `profile to simulate (default ${DEFAULT_PROFILE})`));
   addCompositionOptions(command);
-  return addWorkloadOptions(command).action((options) => {
+  return addWorkloadOptions(command).action(async (options) => {
     const profile = profileFromOptions(options, DEFAULT_PROFILE);
     const workload = workloadFrom(options);
     const pattern = loadPatternFrom(options);
@@ -23,7 +23,7 @@ export function simulateCommand(): Command {
       `tokenbench simulate: ${profile.name} (${profile.kind}), ${workload.description}, ${loadText}: ` +
         `${outcome.duration_s.toFixed(1)} simulated s in ${outcome.wall_s.toFixed(2)} wall s, ${outcome.preemptions} preemptions\n`,
     );
-    publishRun(
+    await publishRun(
       {
         target: `simulated ${profile.name}`,
         model: profile.model,
@@ -31,6 +31,7 @@ export function simulateCommand(): Command {
         profile: profile.name,
         workload: workload.description,
         load: loadText,
+        load_pattern: workload.timed ? undefined : pattern,
         seed: options.seed,
         version,
         // The date is the only wall-clock value, and it stays out of results.jsonl (which repeats to the bit).

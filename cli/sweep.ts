@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { kneeIndex, offeredLoad, pastSaturation, sweepPatterns, type SweepPoint } from '../harness/load/sweep';
 import { summarizeRun } from '../harness/metrics/summary';
 import { simulate } from '../harness/simulate/simulate';
-import { renderSweepReport } from '../harness/export/report';
+import { writeSweepReport } from '../harness/export/sweep-report';
 import { writeRunDirectory, type RunInfo } from '../harness/export/run-dir';
 import type { LoadPattern } from '../harness/load/load-pattern';
 import { DEFAULT_PROFILE } from '../server/profiles/registry';
@@ -47,6 +47,7 @@ export function sweepCommand(): Command {
       profile: target?.profile ?? profile?.name,
       workload: workload.description,
       load: describeLoad(pattern, workload, options.rampUp),
+      load_pattern: pattern,
       seed: options.seed,
       version,
       started_at,
@@ -61,7 +62,7 @@ export function sweepCommand(): Command {
         const measured = profile ? { outcome: simulate(profile, workload, plan), serverSamples: [] } : await measure(target!, workload, plan, options, interrupt.signal, label, live);
         const summary = summarizeRun(measured.outcome.records, measured.outcome.duration_s, slo);
         const pointDirectory = `point-${String(points.length + 1).padStart(2, '0')}-${pattern.kind === 'open' ? 'rate' : 'c'}${offeredLoad(pattern)}`;
-        writeRunDirectory(join(directory, pointDirectory), infoFor(pattern, measured.outcome.interrupted), measured.outcome.records, summary, { serverSamples: measured.serverSamples });
+        await writeRunDirectory(join(directory, pointDirectory), infoFor(pattern, measured.outcome.interrupted), measured.outcome.records, summary, { serverSamples: measured.serverSamples });
         points.push({ pattern, summary, directory: pointDirectory });
         process.stderr.write(`  ${label}: ${summary.output_throughput.toFixed(1)} tok/s, TTFT median ${summary.ttft_ms.median.toFixed(1)} ms\n`);
         if (pastSaturation(points)) break;
@@ -75,7 +76,7 @@ export function sweepCommand(): Command {
     mkdirSync(directory, { recursive: true });
     const info = infoFor(points[0]?.pattern ?? { kind: 'closed', concurrency: 0 }, interrupt.signal.aborted);
     writeFileSync(join(directory, 'sweep.json'), JSON.stringify({ ...info, load: 'sweep', knee_index: knee, saturated: pastSaturation(points), points }, null, 2) + '\n');
-    writeFileSync(join(directory, 'report.md'), renderSweepReport(info, points, knee));
+    await writeSweepReport(directory, info, points, knee);
     const rows = points.map((point, index) => [
       `${offeredLoad(point.pattern)}${index === knee ? ' (knee)' : ''}`,
       point.summary.request_throughput,

@@ -1,6 +1,7 @@
 import type { RunSummary } from '../metrics/summary';
 import type { MetricSummary } from '../metrics/percentiles';
 import type { RunInfo } from './run-dir';
+import type { summarizeServerSamples } from '../metrics/server-scrape';
 import { offeredLoad, type SweepPoint } from '../load/sweep';
 
 const fmt = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
@@ -8,6 +9,14 @@ const fmt = (value: number | undefined, digits = 2) => (value === undefined || N
 function percentileRow(name: string, metric: MetricSummary): string {
   return `| ${name} | ${fmt(metric.mean)} | ${fmt(metric.median)} | ${fmt(metric.p90)} | ${fmt(metric.p95)} | ${fmt(metric.p99)} | ${fmt(metric.min)} | ${fmt(metric.max)} |`;
 }
+
+/** A chart file beside the report. */
+export interface ChartLink {
+  file: string;
+  title: string;
+}
+
+type ServerBrief = NonNullable<ReturnType<typeof summarizeServerSamples>>;
 
 /** The summary table printed on stdout. */
 export function renderSummaryTable(summary: RunSummary): string {
@@ -43,7 +52,7 @@ function settingsTable(info: RunInfo): string[] {
 }
 
 /** A plain Markdown report: what ran, the summary, a percentile table per metric, errors. */
-export function renderReport(info: RunInfo, summary: RunSummary): string {
+export function renderReport(info: RunInfo, summary: RunSummary, charts: ChartLink[] = [], server?: ServerBrief): string {
   const errorRows = Object.entries(summary.errors).map(([kind, count]) => `| ${kind} | ${count} |`);
   return [
     `# tokenbench run${info.interrupted ? ' (interrupted)' : ''}`,
@@ -77,11 +86,26 @@ export function renderReport(info: RunInfo, summary: RunSummary): string {
     '',
     ...(errorRows.length ? ['| kind | count |', '| --- | --- |', ...errorRows] : ['None.']),
     '',
+    ...(server
+      ? [
+          "## The server's view (scraped /metrics)",
+          '',
+          '| figure | value |',
+          '| --- | --- |',
+          `| samples | ${server.samples} |`,
+          `| peak running | ${server.max_running} |`,
+          `| peak waiting | ${server.max_waiting} |`,
+          `| peak KV cache usage | ${fmt(server.max_kv_cache_usage * 100, 1)}% |`,
+          `| mean KV cache usage | ${fmt(server.mean_kv_cache_usage * 100, 1)}% |`,
+          '',
+        ]
+      : []),
+    ...(charts.length ? ['## Charts', '', ...charts.flatMap((chart) => [`![${chart.title}](${chart.file})`, ''])] : []),
   ].join('\n');
 }
 
 /** A sweep's report: what ran, then one row per load with the knee marked. */
-export function renderSweepReport(info: RunInfo, points: readonly SweepPoint[], knee: number): string {
+export function renderSweepReport(info: RunInfo, points: readonly SweepPoint[], knee: number, charts: ChartLink[] = []): string {
   const open = points[0]?.pattern.kind === 'open';
   const rows = points.map(
     (point, index) =>
@@ -100,5 +124,6 @@ export function renderSweepReport(info: RunInfo, points: readonly SweepPoint[], 
     '',
     `The knee is the highest-throughput load before more load stopped adding at least 5% throughput${open ? ' (or the achieved rate fell below 90% of the offered one)' : ''}.`,
     '',
+    ...charts.flatMap((chart) => [`![${chart.title}](${chart.file})`, '']),
   ].join('\n');
 }

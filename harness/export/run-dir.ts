@@ -1,10 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestRecord } from '../client/record';
+import type { LoadPattern } from '../load/load-pattern';
 import type { RunSummary } from '../metrics/summary';
-import { renderReport } from './report';
 import { summarizeServerSamples, type ServerSample } from '../metrics/server-scrape';
+import { inFlightChart, itlHistogramChart, renderSvg, serverSeriesChart, throughputChart, ttftCdfChart, type ChartSpec } from './charts';
+import { renderReport, type ChartLink } from './report';
 import { toVllmResult, type VllmLoadSettings } from './vllm-format';
+import { writeSummaryCsv } from './csv';
 
 /** What was run, written at the top of summary.json and the report. */
 export interface RunInfo {
@@ -14,6 +17,8 @@ export interface RunInfo {
   profile?: string;
   workload: string;
   load: string;
+  /** The load as data (calibrate re-creates runs from it). */
+  load_pattern?: LoadPattern;
   seed: number;
   version: string;
   started_at: string;
@@ -21,25 +26,78 @@ export interface RunInfo {
   interrupted: boolean;
 }
 
-/** What a run may add to its directory beyond the three files every run has. */
+/** What a run may add to its directory beyond the files every run has. */
 export interface RunExtras {
   /** The target's /metrics series (server_metrics.jsonl; a brief in summary.json's `server`). */
   serverSamples?: ServerSample[];
   /** Also write vLLM's result JSON (`--format vllm`). */
   vllm?: VllmLoadSettings;
+  /** Also write the report's tables as CSV (`--csv`). */
+  csv?: boolean;
+}
+
+const jsonLines = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).join('\n') + (rows.length ? '\n' : '');
+
+/** The run's charts, as files beside report.md. */
+async function writeCharts(directory: string, records: RequestRecord[], summary: RunSummary, serverSamples: ServerSample[]): Promise<ChartLink[]> {
+  const charts: Array<[string, string, ChartSpec]> = [];
+  if (summary.completed > 0) {
+    charts.push(['ttft-cdf.svg', 'TTFT, cumulative distribution', ttftCdfChart([{ label: 'this run', records, summary }])]);
+    if (summary.itl_ms.count > 0) charts.push(['itl-histogram.svg', 'Inter-token latency histogram', itlHistogramChart(records, summary)]);
+    charts.push(['throughput.svg', 'Output tokens per second over time', throughputChart(records)]);
+  }
+  if (records.length > 0) charts.push(['in-flight.svg', 'Requests in flight over time', inFlightChart(records)]);
+  if (serverSamples.length > 1) charts.push(['server-metrics.svg', "The server's running, waiting and KV usage", serverSeriesChart(serverSamples)]);
+  for (const [file, , spec] of charts) writeFileSync(join(directory, file), await renderSvg(spec));
+  return charts.map(([file, title]) => ({ file, title }));
 }
 
 /**
- * Writes the run directory of DESIGN §3: results.jsonl, summary.json, report.md; plus
- * server_metrics.jsonl when the target's /metrics was scraped and vllm_result.json on request.
+ * Writes the run directory of DESIGN §3: results.jsonl, summary.json, report.md with its SVG charts;
+ * plus server_metrics.jsonl when the target's /metrics was scraped, vllm_result.json and CSV tables
+ * on request.
  */
-export function writeRunDirectory(directory: string, info: RunInfo, records: RequestRecord[], summary: RunSummary, extras: RunExtras = {}): void {
+export async function writeRunDirectory(directory: string, info: RunInfo, records: RequestRecord[], summary: RunSummary, extras: RunExtras = {}): Promise<void> {
   mkdirSync(directory, { recursive: true });
-  const jsonLines = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).join('\n') + (rows.length ? '\n' : '');
   writeFileSync(join(directory, 'results.jsonl'), jsonLines(records));
-  const server = extras.serverSamples ? summarizeServerSamples(extras.serverSamples) : undefined;
-  if (extras.serverSamples?.length) writeFileSync(join(directory, 'server_metrics.jsonl'), jsonLines(extras.serverSamples));
+  const samples = extras.serverSamples ?? [];
+  const server = summarizeServerSamples(samples);
+  if (samples.length) writeFileSync(join(directory, 'server_metrics.jsonl'), jsonLines(samples));
   writeFileSync(join(directory, 'summary.json'), JSON.stringify({ ...info, ...summary, ...(server ? { server } : {}) }, null, 2) + '\n');
-  writeFileSync(join(directory, 'report.md'), renderReport(info, summary));
   if (extras.vllm) writeFileSync(join(directory, 'vllm_result.json'), JSON.stringify(toVllmResult(info, records, summary, extras.vllm)) + '\n');
+  // The data is on disk before charts are drawn: an interrupted or failing render loses no measurement.
+  const charts = await writeCharts(directory, records, summary, samples);
+  writeFileSync(join(directory, 'report.md'), renderReport(info, summary, charts, server));
+  if (extras.csv) writeSummaryCsv(directory, summary);
+}
+
+/** A run directory read back (for `report`, `compare`, `calibrate`). */
+export interface LoadedRun {
+  directory: string;
+  info: RunInfo;
+  summary: RunSummary;
+  records: RequestRecord[];
+  serverSamples: ServerSample[];
+}
+
+const readJsonLines = <T>(path: string): T[] =>
+  existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => JSON.parse(line) as T)
+    : [];
+
+export function readRunDirectory(directory: string): LoadedRun {
+  const summaryPath = join(directory, 'summary.json');
+  if (!existsSync(summaryPath)) throw new Error(`${directory} is not a run directory (no summary.json)`);
+  const both = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunInfo & RunSummary;
+  const { target, model, api, profile, workload, load, load_pattern, seed, version, started_at, machine, interrupted, ...summary } = both;
+  return {
+    directory,
+    info: { target, model, api, profile, workload, load, load_pattern, seed, version, started_at, machine, interrupted },
+    summary: summary as RunSummary,
+    records: readJsonLines<RequestRecord>(join(directory, 'results.jsonl')),
+    serverSamples: readJsonLines<ServerSample>(join(directory, 'server_metrics.jsonl')),
+  };
 }
