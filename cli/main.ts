@@ -3,6 +3,7 @@ import { serveCommand } from './serve';
 import { runCommand } from './run';
 import { simulateCommand } from './simulate';
 import { sweepCommand } from './sweep';
+import { calibrateCommand, compareCommand, reportCommand } from './analysis-commands';
 import { hardwareCommand, modelsCommand, predictCommand, profilesCommand } from './catalog-commands';
 import { version } from './version';
 
@@ -14,6 +15,9 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(sweepCommand());
   program.addCommand(simulateCommand());
+  program.addCommand(reportCommand());
+  program.addCommand(compareCommand());
+  program.addCommand(calibrateCommand());
   program.addCommand(predictCommand());
   program.addCommand(profilesCommand());
   program.addCommand(hardwareCommand());

@@ -24,6 +24,7 @@ export function runCommand(): Command {
       const info: RunInfo = {
         target: target.description,
         model: target.model,
+        served_by: target.servedBy,
         api: options.api,
         profile: target.profile,
         workload: workload.description,

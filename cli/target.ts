@@ -55,15 +55,18 @@ export interface Target {
   apiKey?: string;
   /** Set when the embedded mock serves it. */
   profile?: string;
+  /** `owned_by` of the model in the target's /models (`tokenbench` for the mock). */
+  servedBy?: string;
   description: string;
   close(): Promise<void>;
 }
 
-async function firstModel(baseURL: string, apiKey?: string): Promise<string> {
+/** The target's served models (id and owner), from GET /models. */
+async function listModels(baseURL: string, apiKey?: string): Promise<Array<{ id: string; owned_by?: string }>> {
   const response = await request(`${baseURL.replace(/\/$/, '')}/models`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
-  const body = (await response.body.json()) as { data?: Array<{ id: string }> };
+  const body = (await response.body.json().catch(() => ({}))) as { data?: Array<{ id: string; owned_by?: string }> };
   if (response.statusCode !== 200 || !body.data?.length) throw new Error(`cannot list models at ${baseURL}/models (HTTP ${response.statusCode})`);
-  return body.data[0].id;
+  return body.data;
 }
 
 export async function openTarget(flags: TargetFlags): Promise<Target> {
@@ -75,12 +78,15 @@ export async function openTarget(flags: TargetFlags): Promise<Target> {
     baseURL = embedded.baseURL;
   }
   try {
-    const model = flags.model ?? (await firstModel(baseURL, apiKey));
+    const models = flags.model && flags.target ? await listModels(baseURL, apiKey).catch(() => []) : await listModels(baseURL, apiKey);
+    const model = flags.model ?? models[0].id;
     return {
       baseURL,
       model,
       apiKey,
       profile: embedded ? flags.profile : undefined,
+      // A tokenbench mock says so in /models; compare frames such runs as the modeled side.
+      servedBy: models.find((entry) => entry.id === model)?.owned_by,
       description: flags.target ?? 'embedded mock',
       close: async () => embedded?.close(),
     };

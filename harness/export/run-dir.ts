@@ -13,6 +13,8 @@ import { writeSummaryCsv } from './csv';
 export interface RunInfo {
   target: string;
   model: string;
+  /** Who serves the model, as the target's /models says (`tokenbench` for the mock). */
+  served_by?: string;
   api: string;
   profile?: string;
   workload: string;
@@ -92,10 +94,10 @@ export function readRunDirectory(directory: string): LoadedRun {
   const summaryPath = join(directory, 'summary.json');
   if (!existsSync(summaryPath)) throw new Error(`${directory} is not a run directory (no summary.json)`);
   const both = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunInfo & RunSummary;
-  const { target, model, api, profile, workload, load, load_pattern, seed, version, started_at, machine, interrupted, ...summary } = both;
+  const { target, model, served_by, api, profile, workload, load, load_pattern, seed, version, started_at, machine, interrupted, ...summary } = both;
   return {
     directory,
-    info: { target, model, api, profile, workload, load, load_pattern, seed, version, started_at, machine, interrupted },
+    info: { target, model, served_by, api, profile, workload, load, load_pattern, seed, version, started_at, machine, interrupted },
     summary: summary as RunSummary,
     records: readJsonLines<RequestRecord>(join(directory, 'results.jsonl')),
     serverSamples: readJsonLines<ServerSample>(join(directory, 'server_metrics.jsonl')),

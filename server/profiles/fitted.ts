@@ -4,20 +4,23 @@ import type { StepShape } from './step-cost';
 
 /**
  * A profile fitted by `tokenbench calibrate` to measurements of a real endpoint: the engine keeps its
- * continuous batching and paged KV cache, but each step's duration is a linear model of the step's
- * contents (the regression form Vidur and BLIS fit to profiled kernels), not a roofline.
+ * continuous batching and paged KV cache; each step's duration is an effective roofline whose
+ * coefficients were fitted (effective bandwidth as a memory floor, effective compute as time per token,
+ * fixed per-step and per-sequence overheads) rather than derived from a hardware catalog.
  */
 export const fittedProfileSchema = z.object({
   ...profileCommonShape,
   kind: z.literal('fitted'),
   step_ms: z.object({
-    /** Fixed cost of any step (launches, scheduling, the weight read of a memory-bound decode). */
-    base: z.number().nonnegative(),
-    /** Per sequence in the step (decode or prefill). */
+    /** Fixed cost of any step (kernel launches, scheduling, communication). */
+    fixed: z.number().nonnegative(),
+    /** Per sequence in the step (sampling, bookkeeping). */
     per_sequence: z.number().nonnegative(),
-    /** Per prompt token prefilled in the step. */
-    per_prefill_token: z.number().nonnegative(),
-    /** Per 1,000 tokens of context attended to by decoding sequences (KV reads). */
+    /** The weight read every step pays: memory-bound time at effective bandwidth. */
+    memory_floor: z.number().nonnegative(),
+    /** Compute-bound time per token processed (prefill and decode), at effective FLOP/s. */
+    compute_per_token: z.number().nonnegative(),
+    /** Memory time per 1,000 tokens of context read by decoding sequences (KV cache reads). */
     per_context_kilotoken: z.number().nonnegative().default(0),
   }),
   jitter_sigma: z.number().nonnegative().default(0),
@@ -31,10 +34,12 @@ export const fittedProfileSchema = z.object({
 });
 export type FittedProfile = z.infer<typeof fittedProfileSchema>;
 
-// Linear step-time model, step = β0 + β1·sequences + β2·prefill tokens + β3·context (Vidur, MLSys'24; BLIS's β coefficients).
+// Effective roofline, step = fixed + per_seq·n + max(memory floor + KV·context, compute·tokens) (Williams et al. 2009; coefficients fitted as in Vidur, MLSys'24).
 export function fittedStepSeconds(step: FittedProfile['step_ms'], shape: StepShape): number {
   const sequences = shape.decodeSeqs + shape.prefillSeqs;
   if (sequences === 0) return 0;
-  const step_ms = step.base + step.per_sequence * sequences + step.per_prefill_token * shape.prefillTokens + (step.per_context_kilotoken * shape.decodeContextSum) / 1000;
-  return step_ms / 1000;
+  const tokens = shape.decodeSeqs * shape.tokensPerDecodeSeq + shape.prefillTokens;
+  const memory_ms = step.memory_floor + (step.per_context_kilotoken * shape.decodeContextSum) / 1000;
+  const compute_ms = step.compute_per_token * tokens;
+  return (step.fixed + step.per_sequence * sequences + Math.max(memory_ms, compute_ms)) / 1000;
 }

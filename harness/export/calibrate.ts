@@ -1,0 +1,167 @@
+import { parseProfile, type Profile } from '../../server/profiles/registry';
+import type { FittedProfile } from '../../server/profiles/fitted';
+import { summarizeRun } from '../metrics/summary';
+import { simulate } from '../simulate/simulate';
+import { RecordedWorkload } from '../workload/recorded';
+import { nelderMead } from './optimize';
+import type { LoadedRun } from './run-dir';
+
+export interface RunFit {
+  directory: string;
+  load: string;
+  measured: { ttft_ms: number; tpot_ms: number };
+  fitted: { ttft_ms: number; tpot_ms: number };
+  /** (fitted − measured) / measured. */
+  error: { ttft: number; tpot: number };
+}
+
+export interface CalibrationResult {
+  /** The profile as YAML-ready data (kind: fitted). */
+  profile: Record<string, unknown>;
+  inSample: RunFit[];
+  outOfSample: RunFit[];
+  iterations: number;
+}
+
+type StepParameters = FittedProfile['step_ms'] & { api_overhead_ms: number };
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
+};
+
+function candidate(base: Record<string, unknown>, parameters: StepParameters, jitter_sigma: number): Profile {
+  const { api_overhead_ms, ...step_ms } = parameters;
+  return parseProfile({ ...base, step_ms, api_overhead_ms, jitter_sigma }, 'candidate');
+}
+
+/** The candidate profile's TTFT and TPOT medians on a run's own requests and load, on the virtual clock. */
+function simulateRun(profile: Profile, run: LoadedRun): { ttft_ms: number; tpot_ms: number; ttft_p90_ms: number } {
+  const pattern = run.info.load_pattern;
+  const timed = pattern === undefined || pattern.kind === 'open';
+  const outcome = simulate(profile, new RecordedWorkload(run.records, timed), {
+    pattern: pattern ?? { kind: 'open', rate_per_s: 1, burstiness: 1 },
+    requests: run.records.length,
+    warmup: 0,
+    seed: 1,
+  });
+  const summary = summarizeRun(outcome.records, Math.max(outcome.duration_s, 1e-3));
+  return { ttft_ms: summary.ttft_ms.median, tpot_ms: summary.tpot_ms.median, ttft_p90_ms: summary.ttft_ms.p90 };
+}
+
+function fitOf(run: LoadedRun, fitted: { ttft_ms: number; tpot_ms: number }): RunFit {
+  fitted = { ttft_ms: fitted.ttft_ms, tpot_ms: fitted.tpot_ms };
+  const measured = { ttft_ms: run.summary.ttft_ms.median, tpot_ms: run.summary.tpot_ms.median };
+  return {
+    directory: run.directory,
+    load: run.info.load,
+    measured,
+    fitted,
+    error: { ttft: fitted.ttft_ms / measured.ttft_ms - 1, tpot: fitted.tpot_ms / measured.tpot_ms - 1 },
+  };
+}
+
+const concurrencyOf = (run: LoadedRun) => (run.info.load_pattern?.kind === 'closed' ? run.info.load_pattern.concurrency : run.summary.request_throughput * (run.summary.e2el_ms.mean / 1000));
+
+/**
+ * Fits a `fitted` profile to measured runs: an effective roofline step time (fixed + per sequence +
+ * max(memory floor, compute per token × tokens)), chosen so that simulating each run's own requests and load
+ * reproduces its TTFT and TPOT medians and TTFT p90 (least squares on log ratios, Nelder–Mead over
+ * log-parameters).
+ * Step-time jitter comes from the spread of inter-token gaps at the lightest load; answer lengths from
+ * the measured output lengths.
+ */
+export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { model?: string; maxNumSeqs?: number } = {}): CalibrationResult {
+  const usable = runs.filter((run) => run.summary.completed > 0 && Number.isFinite(run.summary.tpot_ms.median));
+  if (usable.length === 0) throw new Error('calibrate needs runs with completed multi-token requests');
+  const lightest = [...usable].sort((a, b) => concurrencyOf(a) - concurrencyOf(b))[0];
+  const heaviest = [...usable].sort((a, b) => concurrencyOf(b) - concurrencyOf(a))[0];
+
+  const outputs = usable.flatMap((run) => run.records.filter((record) => record.ok).map((record) => Math.log(Math.max(1, record.output_tokens))));
+  const meanLog = outputs.reduce((sum, value) => sum + value, 0) / outputs.length;
+  const sigmaLog = Math.sqrt(outputs.reduce((sum, value) => sum + (value - meanLog) ** 2, 0) / outputs.length);
+  // The spread of gaps at the lightest load is step-time noise: p90/p50 = exp(1.2816 σ) for a lognormal.
+  const itl = lightest.summary.itl_ms;
+  const jitter_sigma = Number(Math.min(0.5, Math.max(0, Math.log(itl.p90 / itl.median) / 1.2816)).toFixed(4));
+  const base: Record<string, unknown> = {
+    kind: 'fitted',
+    model: options.model ?? usable[0].info.model,
+    description: `Fitted by tokenbench calibrate to ${usable.length} run(s) of ${usable[0].info.model} at ${usable[0].info.target}`,
+    output_tokens: { dist: 'lognormal', median: Math.round(Math.exp(meanLog)), sigma: Number(sigmaLog.toFixed(3)) },
+    max_num_seqs: options.maxNumSeqs ?? 256,
+  };
+
+  // A starting point read straight off the lightest and heaviest runs: a lone decode step is mostly the
+  // memory floor; the heaviest run's first-token time is mostly compute over its prompts.
+  const prompt = median(heaviest.records.map((record) => record.prompt_tokens));
+  const tpotLight = lightest.summary.tpot_ms.median;
+  const slope = Math.max(1e-4, (heaviest.summary.tpot_ms.median - tpotLight) / Math.max(1, concurrencyOf(heaviest) - concurrencyOf(lightest)));
+  const start: StepParameters = {
+    fixed: 0.1 * tpotLight,
+    per_sequence: slope,
+    memory_floor: 0.85 * tpotLight,
+    compute_per_token: Math.max(1e-6, heaviest.summary.ttft_ms.median / Math.max(1, concurrencyOf(heaviest) * prompt)),
+    per_context_kilotoken: 0,
+    // A front-end delay is not fitted: it cannot be told apart from step costs in client timings, and a
+    // delay before admission regroups requests that arrive together into different batches.
+    api_overhead_ms: 0,
+  };
+  const names = ['fixed', 'per_sequence', 'memory_floor', 'compute_per_token'] as const;
+  const toParameters = (x: number[]): StepParameters => ({ ...start, ...Object.fromEntries(names.map((name, i) => [name, Math.exp(x[i])])) }) as StepParameters;
+  const objective = (x: number[]) => {
+    const profile = candidate(base, toParameters(x), 0);
+    let loss = 0;
+    for (const run of usable) {
+      const simulated = simulateRun(profile, run);
+      // Medians, plus TTFT's p90: the prompts that arrive together are what pins the compute term.
+      loss +=
+        Math.log(simulated.ttft_ms / run.summary.ttft_ms.median) ** 2 +
+        Math.log(simulated.tpot_ms / run.summary.tpot_ms.median) ** 2 +
+        Math.log(simulated.ttft_p90_ms / run.summary.ttft_ms.p90) ** 2;
+    }
+    return Number.isFinite(loss) ? loss : 1e9;
+  };
+  // Nelder–Mead stalls on the simulator's flat spots; restarting from the best point escapes them.
+  let best = nelderMead(objective, names.map((name) => Math.log(start[name])), { step: 0.7, iterations: 400 });
+  let iterations = best.iterations;
+  for (let restart = 0; restart < 3; restart++) {
+    const next = nelderMead(objective, best.x, { step: 0.3, iterations: 300 });
+    iterations += next.iterations;
+    if (next.value >= best.value - 1e-9) break;
+    best = next;
+  }
+  const parameters = toParameters(best.x);
+  const rounded = Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, Number(value.toPrecision(5))])) as StepParameters;
+  const final = candidate(base, rounded, jitter_sigma);
+  const { api_overhead_ms, ...step_ms } = rounded;
+  const inSample = usable.map((run) => fitOf(run, simulateRun(final, run)));
+  const outOfSample = holdout.map((run) => fitOf(run, simulateRun(final, run)));
+  const worst = (fits: RunFit[]) => (fits.length ? Number(Math.max(...fits.flatMap((fit) => [Math.abs(fit.error.ttft), Math.abs(fit.error.tpot)])).toFixed(4)) : undefined);
+  return {
+    profile: {
+      ...base,
+      step_ms,
+      api_overhead_ms,
+      jitter_sigma,
+      fit: {
+        runs: usable.map((run) => run.directory),
+        holdout: holdout.map((run) => run.directory),
+        in_sample_worst_error: worst(inSample),
+        out_of_sample_worst_error: worst(outOfSample),
+      },
+    },
+    inSample,
+    outOfSample,
+    iterations,
+  };
+}
+
+export function formatFitErrors(result: CalibrationResult): string {
+  const pct = (value: number) => `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
+  const lines = ['run | load | TTFT median measured → fitted | TPOT median measured → fitted'];
+  const row = (fit: RunFit, tag: string) =>
+    `${tag} ${fit.directory} | ${fit.load} | ${fit.measured.ttft_ms.toFixed(2)} → ${fit.fitted.ttft_ms.toFixed(2)} ms (${pct(fit.error.ttft)}) | ${fit.measured.tpot_ms.toFixed(2)} → ${fit.fitted.tpot_ms.toFixed(2)} ms (${pct(fit.error.tpot)})`;
+  for (const fit of result.inSample) lines.push(row(fit, '[fit]'));
+  for (const fit of result.outOfSample) lines.push(row(fit, '[holdout]'));
+  return lines.join('\n') + `\n(${result.iterations} Nelder–Mead iterations)`;
+}
