@@ -122,7 +122,9 @@ export function renderSweepReport(info: RunInfo, points: readonly SweepPoint[], 
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    `The knee is the highest-throughput load before more load stopped adding at least 5% throughput${open ? ' (or the achieved rate fell below 90% of the offered one)' : ''}.`,
+    open
+      ? 'The knee is the last rate the endpoint kept up with (achieved at least 90% of the offered rate).'
+      : 'The knee is the last load before saturation: more users then added under 5% throughput, or under 25% while the median TTFT tripled.',
     '',
     ...charts.flatMap((chart) => [`![${chart.title}](${chart.file})`, '']),
   ].join('\n');

@@ -21,25 +21,31 @@ export function sweepPatterns(options: { rates?: number[]; concurrencies?: numbe
 export const offeredLoad = (pattern: LoadPattern): number => (pattern.kind === 'open' ? pattern.rate_per_s : pattern.concurrency);
 
 /**
- * Whether the newest point is past saturation: an open loop whose achieved rate fell below 90% of the
- * offered rate (the queue grows without bound), a closed loop whose output throughput grew by less than
- * 5% over the best so far (more users only wait longer), or either with more than 10% failures.
+ * Whether point `index` is past saturation: an open loop that achieved under 90% of the offered rate
+ * (its queue grows without bound); a closed loop whose output throughput grew by under 5% over the best
+ * so far (more users only wait longer), or by under 25% while its median TTFT more than tripled
+ * (queueing has set in); either with more than 10% failures.
  */
-export function pastSaturation(points: readonly SweepPoint[]): boolean {
-  const last = points[points.length - 1];
-  if (!last) return false;
-  const attempted = last.summary.completed + last.summary.failed;
-  if (attempted > 0 && last.summary.failed / attempted > 0.1) return true;
-  if (last.pattern.kind === 'open') return last.summary.request_throughput < 0.9 * last.pattern.rate_per_s;
-  const earlier = points.slice(0, -1);
-  if (earlier.length === 0) return false;
-  const best = Math.max(...earlier.map((point) => point.summary.output_throughput));
-  return last.summary.output_throughput < 1.05 * best;
+export function saturatedAt(points: readonly SweepPoint[], index: number): boolean {
+  const point = points[index];
+  const attempted = point.summary.completed + point.summary.failed;
+  if (attempted > 0 && point.summary.failed / attempted > 0.1) return true;
+  if (point.pattern.kind === 'open') return point.summary.request_throughput < 0.9 * point.pattern.rate_per_s;
+  if (index === 0) return false;
+  const best = Math.max(...points.slice(0, index).map((earlier) => earlier.summary.output_throughput));
+  const gain = point.summary.output_throughput / best - 1;
+  const ttftGrowth = point.summary.ttft_ms.median / points[index - 1].summary.ttft_ms.median;
+  return gain < 0.05 || (gain < 0.25 && ttftGrowth > 3);
 }
 
-/** The knee: the point with the highest output throughput before saturation set in. */
+/** Whether the newest point is past saturation (the sweep stops there). */
+export const pastSaturation = (points: readonly SweepPoint[]): boolean => points.length > 0 && saturatedAt(points, points.length - 1);
+
+/** The knee: the last point before saturation set in (the highest-throughput point if it never did). */
 export function kneeIndex(points: readonly SweepPoint[]): number {
+  const first = points.findIndex((_, index) => saturatedAt(points, index));
+  if (first > 0) return first - 1;
   let best = 0;
-  for (let i = 1; i < points.length; i++) if (points[i].summary.output_throughput > points[best].summary.output_throughput * 1.05) best = i;
+  for (let i = 1; i < points.length; i++) if (points[i].summary.output_throughput > points[best].summary.output_throughput) best = i;
   return best;
 }

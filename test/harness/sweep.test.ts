@@ -6,15 +6,21 @@ import { kneeIndex, pastSaturation, type SweepPoint } from '../../harness/load/s
 import type { RunSummary } from '../../harness/metrics/summary';
 import { runCli } from '../helpers/cli';
 
-const point = (pattern: SweepPoint['pattern'], output_throughput: number, request_throughput = 1, failed = 0): SweepPoint => ({
+const point = (pattern: SweepPoint['pattern'], output_throughput: number, request_throughput = 1, failed = 0, ttft_median = 100): SweepPoint => ({
   pattern,
   directory: '',
-  summary: { output_throughput, request_throughput, completed: 100 - failed, failed } as RunSummary,
+  summary: { output_throughput, request_throughput, completed: 100 - failed, failed, ttft_ms: { median: ttft_median } } as RunSummary,
 });
 
 describe('saturation', () => {
   test('a closed loop is saturated when more users add under 5% throughput; the knee is the last real gain', () => {
     const points = [point({ kind: 'closed', concurrency: 1 }, 100), point({ kind: 'closed', concurrency: 2 }, 190), point({ kind: 'closed', concurrency: 4 }, 196)];
+    expect(pastSaturation(points.slice(0, 2))).toBe(false);
+    expect(pastSaturation(points)).toBe(true);
+    expect(kneeIndex(points)).toBe(1);
+  });
+  test('a closed loop is also saturated when throughput grows under 25% while the median TTFT triples', () => {
+    const points = [point({ kind: 'closed', concurrency: 16 }, 1362, 1, 0, 35), point({ kind: 'closed', concurrency: 32 }, 1956, 1, 0, 56), point({ kind: 'closed', concurrency: 64 }, 2100, 1, 0, 1351)];
     expect(pastSaturation(points.slice(0, 2))).toBe(false);
     expect(pastSaturation(points)).toBe(true);
     expect(kneeIndex(points)).toBe(1);
