@@ -7,8 +7,8 @@ import { readRun, runCli } from '../helpers/cli';
 test('one harness process drives 2,000 concurrent streams (mock in its own process)', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'tokenbench-2000-'));
   const profile = join(directory, 'slow.yaml');
-  // Slow tokens keep the mock's own load small: 2,000 streams × 5 tokens/s.
-  writeFileSync(profile, 'kind: empirical\nmodel: slow-model\nttft_ms: {dist: constant, value: 500}\nitl_ms: {dist: constant, value: 200}\n');
+  // Slow tokens keep the mock's own load small: 2,000 streams × 2.5 tokens/s, each open for over 3 s.
+  writeFileSync(profile, 'kind: empirical\nmodel: slow-model\nttft_ms: {dist: constant, value: 500}\nitl_ms: {dist: constant, value: 400}\n');
   const mock = await startMockProcess(['--profile', profile]);
   try {
     const out = join(directory, 'run');
