@@ -9,6 +9,7 @@ import type { LoadPattern } from '../harness/load/load-pattern';
 import type { Slo } from '../harness/metrics/summary';
 import { parseWorkload } from '../harness/workload';
 import type { Workload } from '../harness/workload/types';
+import { version } from './version';
 
 export const DEFAULT_WORKLOAD = 'synthetic:prompt=256,output=64';
 
@@ -100,4 +101,23 @@ export async function publishRun(info: RunInfo, records: RequestRecord[], summar
 }
 
 /** The machine a run was measured (or simulated) on, for the report. */
-export const machineDescription = (): string => `${hostname()} (${cpus().length} cores, node ${process.version})`;
+const machineDescription = (): string => `${hostname()} (${cpus().length} cores, node ${process.version})`;
+
+/** What was run, for summary.json and the report: the target's side, plus the workload, load and this machine. */
+export function runInfo(
+  target: Pick<RunInfo, 'target' | 'model' | 'api'> & Partial<Pick<RunInfo, 'served_by' | 'profile'>>,
+  run: { workload: Workload; pattern: LoadPattern; load: string; seed: number; started_at: string; interrupted: boolean },
+): RunInfo {
+  return {
+    ...target,
+    workload: run.workload.description,
+    load: run.load,
+    // Traces carry their own send times; the pattern flags did not shape them.
+    load_pattern: run.workload.timed ? undefined : run.pattern,
+    seed: run.seed,
+    version,
+    started_at: run.started_at,
+    machine: machineDescription(),
+    interrupted: run.interrupted,
+  };
+}

@@ -1,9 +1,7 @@
 import { Command, Option } from 'commander';
 import { summarizeRun } from '../harness/metrics/summary';
-import type { RunInfo } from '../harness/export/run-dir';
-import { addWorkloadOptions, describeLoad, loadPatternFrom, machineDescription, parseSlo, publishRun, requestCount, vllmLoadSettings, workloadFrom } from './load-options';
+import { addWorkloadOptions, describeLoad, loadPatternFrom, runInfo, parseSlo, publishRun, requestCount, vllmLoadSettings, workloadFrom } from './load-options';
 import { addTargetOptions, finishLiveMetrics, interruptOnSigint, measure, openTarget, startLiveMetrics } from './target';
-import { version } from './version';
 
 export function runCommand(): Command {
   const command = new Command('run').description('benchmark an OpenAI-compatible endpoint (no --target: an embedded mock)');
@@ -21,21 +19,10 @@ export function runCommand(): Command {
       const live = await startLiveMetrics(options, target, { workload: workload.description, load: loadText }, started_at);
       const { outcome, serverSamples } = await measure(target, workload, plan, options, interrupt.signal, 'run', live);
       const summary = summarizeRun(outcome.records, outcome.duration_s, parseSlo(options.slo));
-      const info: RunInfo = {
-        target: target.description,
-        model: target.model,
-        served_by: target.servedBy,
-        api: options.api,
-        profile: target.profile,
-        workload: workload.description,
-        load: loadText,
-        load_pattern: workload.timed ? undefined : pattern,
-        seed: options.seed,
-        version,
-        started_at,
-        machine: machineDescription(),
-        interrupted: outcome.interrupted,
-      };
+      const info = runInfo(
+        { target: target.description, model: target.model, served_by: target.servedBy, api: options.api, profile: target.profile },
+        { workload, pattern, load: loadText, seed: options.seed, started_at, interrupted: outcome.interrupted },
+      );
       await publishRun(info, outcome.records, summary, options, { serverSamples, vllm: options.format === 'vllm' ? vllmLoadSettings(pattern) : undefined });
       await finishLiveMetrics(live, options);
     } finally {

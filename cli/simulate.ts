@@ -2,9 +2,8 @@ import { Command, Option } from 'commander';
 import { summarizeRun } from '../harness/metrics/summary';
 import { simulate } from '../harness/simulate/simulate';
 import { DEFAULT_PROFILE } from '../server/profiles/registry';
-import { addWorkloadOptions, describeLoad, loadPatternFrom, machineDescription, parseSlo, publishRun, requestCount, workloadFrom } from './load-options';
+import { addWorkloadOptions, describeLoad, loadPatternFrom, runInfo, parseSlo, publishRun, requestCount, workloadFrom } from './load-options';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
-import { version } from './version';
 
 export function simulateCommand(): Command {
   const command = new Command('simulate')
@@ -23,22 +22,13 @@ export function simulateCommand(): Command {
       `tokenbench simulate: ${profile.name} (${profile.kind}), ${workload.description}, ${loadText}: ` +
         `${outcome.duration_s.toFixed(1)} simulated s in ${outcome.wall_s.toFixed(2)} wall s, ${outcome.preemptions} preemptions\n`,
     );
+    // The date is the only wall-clock value, and it stays out of results.jsonl (which repeats to the bit).
+    const info = runInfo(
+      { target: `simulated ${profile.name}`, model: profile.model, api: 'engine (virtual clock)', profile: profile.name },
+      { workload, pattern, load: loadText, seed: options.seed, started_at, interrupted: false },
+    );
     await publishRun(
-      {
-        target: `simulated ${profile.name}`,
-        model: profile.model,
-        api: 'engine (virtual clock)',
-        profile: profile.name,
-        workload: workload.description,
-        load: loadText,
-        load_pattern: workload.timed ? undefined : pattern,
-        seed: options.seed,
-        version,
-        // The date is the only wall-clock value, and it stays out of results.jsonl (which repeats to the bit).
-        started_at,
-        machine: machineDescription(),
-        interrupted: false,
-      },
+      info,
       outcome.records,
       summary,
       options,

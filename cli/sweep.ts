@@ -9,10 +9,9 @@ import { writeRunDirectory, type RunInfo } from '../harness/export/run-dir';
 import type { LoadPattern } from '../harness/load/load-pattern';
 import { DEFAULT_PROFILE } from '../server/profiles/registry';
 import { profileFromOptions } from './profile-options';
-import { addWorkloadOptions, describeLoad, machineDescription, parseSlo, workloadFrom } from './load-options';
+import { addWorkloadOptions, describeLoad, runInfo, parseSlo, workloadFrom } from './load-options';
 import { addTargetOptions, finishLiveMetrics, interruptOnSigint, measure, openTarget, startLiveMetrics, type Target } from './target';
 import { formatTable } from './table';
-import { version } from './version';
 
 const numberList = (text: string) => text.split(',').map((part) => {
   const value = Number(part);
@@ -40,20 +39,13 @@ export function sweepCommand(): Command {
     const interrupt = interruptOnSigint();
     const live = target ? await startLiveMetrics(options, target, { workload: workload.description, load: 'sweep' }, started_at) : undefined;
     const points: SweepPoint[] = [];
-    const infoFor = (pattern: LoadPattern, interrupted: boolean): RunInfo => ({
-      target: target?.description ?? `simulated ${profile!.name}`,
-      model: target?.model ?? profile!.model,
-      api: target ? options.api : 'engine (virtual clock)',
-      profile: target?.profile ?? profile?.name,
-      workload: workload.description,
-      load: describeLoad(pattern, workload, options.rampUp),
-      load_pattern: pattern,
-      seed: options.seed,
-      version,
-      started_at,
-      machine: machineDescription(),
-      interrupted,
-    });
+    const infoFor = (pattern: LoadPattern, interrupted: boolean): RunInfo =>
+      runInfo(
+        target
+          ? { target: target.description, model: target.model, served_by: target.servedBy, api: options.api, profile: target.profile }
+          : { target: `simulated ${profile!.name}`, model: profile!.model, api: 'engine (virtual clock)', profile: profile!.name },
+        { workload, pattern, load: describeLoad(pattern, workload, options.rampUp), seed: options.seed, started_at, interrupted },
+      );
     try {
       for (const pattern of sweepPatterns({ rates: options.rates, concurrencies: options.concurrencies, burstiness: options.burstiness })) {
         if (interrupt.signal.aborted) break;

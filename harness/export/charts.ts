@@ -26,6 +26,17 @@ export async function renderSvg(spec: ChartSpec): Promise<string> {
   }
 }
 
+/** Bars spanning [from, to) on x, rising from 0 to `y` (histogram bins, time bins), each described. */
+function rangeBars(x: { from: string; to: string; title: string }, y: { field: string; title: string }) {
+  return {
+    x: { field: x.from, type: 'quantitative', title: x.title },
+    x2: { field: x.to },
+    y: { field: y.field, type: 'quantitative', title: y.title },
+    y2: { datum: 0 },
+    description: { field: 'description' },
+  };
+}
+
 /** Up to `max` evenly spaced elements (charts of thousands of requests stay small). */
 function thin<T>(values: T[], max = 300): T[] {
   if (values.length <= max) return values;
@@ -90,13 +101,7 @@ export function itlHistogramChart(records: RequestRecord[], summary: RunSummary)
       {
         data: { values: bins },
         mark: 'bar',
-        encoding: {
-          x: { field: 'from_ms', type: 'quantitative', title: 'ITL (ms)' },
-          x2: { field: 'to_ms' },
-          y: { field: 'count', type: 'quantitative', title: 'tokens' },
-          y2: { datum: 0 },
-          description: { field: 'description' },
-        },
+        encoding: rangeBars({ from: 'from_ms', to: 'to_ms', title: 'ITL (ms)' }, { field: 'count', title: 'tokens' }),
       },
       {
         data: { values: [{ itl_ms: median, description: `median ITL ${median} ms` }] },
@@ -128,13 +133,7 @@ export function throughputChart(records: RequestRecord[]): ChartSpec {
     height: HEIGHT,
     data: { values },
     mark: { type: 'bar', opacity: 0.8 },
-    encoding: {
-      x: { field: 't_s', type: 'quantitative', title: 'time (s)' },
-      x2: { field: 't_end_s' },
-      y: { field: 'tokens_per_s', type: 'quantitative', title: 'tokens/s' },
-      y2: { datum: 0 },
-      description: { field: 'description' },
-    },
+    encoding: rangeBars({ from: 't_s', to: 't_end_s', title: 'time (s)' }, { field: 'tokens_per_s', title: 'tokens/s' }),
   };
 }
 
