@@ -8,6 +8,9 @@ import { calibrate, formatFitErrors } from '../harness/export/calibrate';
 import { readRunDirectory, writeRunDirectory, type RunInfo } from '../harness/export/run-dir';
 import { writeSweepReport } from '../harness/export/sweep-report';
 import type { SweepPoint } from '../harness/load/sweep';
+import { StreamClient } from '../harness/client/stream-client';
+import { SyntheticWorkload } from '../harness/workload/synthetic';
+import { startServer } from '../server';
 
 function parseTolerance(text: string): number {
   const value = Number(text.replace(/%$/, ''));
@@ -68,6 +71,27 @@ export function compareCommand(): Command {
     });
 }
 
+/**
+ * What tokenbench's own serving costs per request over loopback (HTTP, request handling, the first
+ * chunk), measured as the TTFT of a zero-latency mock with prompts of the given length.
+ */
+async function measureServingOverhead(promptTokens: number): Promise<number> {
+  const server = await startServer({ port: 0, profiles: ['instant'], defaultMetrics: false });
+  const client = new StreamClient({ baseURL: server.baseURL, model: 'instant-model', api: 'chat', connections: 1, timeout_ms: 10_000, fixOutputLength: true });
+  try {
+    const workload = new SyntheticWorkload({ prompt: { dist: 'constant', value: promptTokens }, output: { dist: 'constant', value: 2 }, prefix: 0 }, 0);
+    const ttfts: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const record = await client.send(workload.request(i), 0, 0);
+      if (i >= 5 && record.ttft_ms !== null) ttfts.push(record.ttft_ms); // the first few warm up
+    }
+    return ttfts.sort((a, b) => a - b)[Math.floor(ttfts.length / 2)] ?? 0;
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
+
 export function calibrateCommand(): Command {
   return new Command('calibrate')
     .description('fit a profile to runs against a real endpoint (ideally at several loads); serve it with --profile')
@@ -76,10 +100,12 @@ export function calibrateCommand(): Command {
     .option('--holdout <dirs...>', 'runs kept out of the fit, to report out-of-sample error')
     .option('--model <id>', 'served model id of the fitted profile (default: the runs\' model)')
     .option('--max-num-seqs <n>', 'batch limit of the fitted profile (client measurements cannot see it unless a run saturated)', Number)
-    .action((directories: string[], options) => {
+    .action(async (directories: string[], options) => {
       const runs = directories.map((directory) => readRunDirectory(directory));
       const holdout = ((options.holdout as string[] | undefined) ?? []).map((directory) => readRunDirectory(directory));
-      const fit = calibrate(runs, holdout, { model: options.model, maxNumSeqs: options.maxNumSeqs });
+      const prompt = runs.flatMap((run) => run.records.map((record) => record.prompt_tokens)).sort((a, b) => a - b);
+      const localOverhead_ms = await measureServingOverhead(prompt[Math.floor(prompt.length / 2)] ?? 256);
+      const fit = calibrate(runs, holdout, { model: options.model, maxNumSeqs: options.maxNumSeqs, localOverhead_ms });
       const header = `# Fitted by tokenbench calibrate from ${directories.join(', ')}\n# Serve it: tokenbench serve --profile ${options.out}\n`;
       writeFileSync(options.out, header + toYaml(fit.profile));
       process.stdout.write(formatFitErrors(fit) + `\nprofile: ${options.out}\n`);

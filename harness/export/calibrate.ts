@@ -67,11 +67,13 @@ const concurrencyOf = (run: LoadedRun) => (run.info.load_pattern?.kind === 'clos
  * Fits a `fitted` profile to measured runs: an effective roofline step time (fixed + per sequence +
  * max(memory floor, compute per token × tokens)), chosen so that simulating each run's own requests and load
  * reproduces its TTFT and TPOT medians and TTFT p90 (least squares on log ratios, Nelder–Mead over
- * log-parameters).
+ * log-parameters), with a per-request front-end delay for the measurement path. The profile keeps of
+ * that delay what exceeds tokenbench's own serving overhead (`localOverhead_ms`, measured by the caller),
+ * since the twin pays that part itself.
  * Step-time jitter comes from the spread of inter-token gaps at the lightest load; answer lengths from
  * the measured output lengths.
  */
-export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { model?: string; maxNumSeqs?: number } = {}): CalibrationResult {
+export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { model?: string; maxNumSeqs?: number; localOverhead_ms?: number } = {}): CalibrationResult {
   const usable = runs.filter((run) => run.summary.completed > 0 && Number.isFinite(run.summary.tpot_ms.median));
   if (usable.length === 0) throw new Error('calibrate needs runs with completed multi-token requests');
   const lightest = [...usable].sort((a, b) => concurrencyOf(a) - concurrencyOf(b))[0];
@@ -102,11 +104,11 @@ export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { mo
     memory_floor: 0.85 * tpotLight,
     compute_per_token: Math.max(1e-6, heaviest.summary.ttft_ms.median / Math.max(1, concurrencyOf(heaviest) * prompt)),
     per_context_kilotoken: 0,
-    // A front-end delay is not fitted: it cannot be told apart from step costs in client timings, and a
-    // delay before admission regroups requests that arrive together into different batches.
-    api_overhead_ms: 0,
+    // The measurement path itself (network, HTTP, the server's request handling) delays every request
+    // before the engine sees it; it is fitted as a front-end delay.
+    api_overhead_ms: Math.max(0.1, 0.5 * Math.max(0, lightest.summary.ttft_ms.median - tpotLight)),
   };
-  const names = ['fixed', 'per_sequence', 'memory_floor', 'compute_per_token'] as const;
+  const names = ['fixed', 'per_sequence', 'memory_floor', 'compute_per_token', 'api_overhead_ms'] as const;
   const toParameters = (x: number[]): StepParameters => ({ ...start, ...Object.fromEntries(names.map((name, i) => [name, Math.exp(x[i])])) }) as StepParameters;
   const objective = (x: number[]) => {
     const profile = candidate(base, toParameters(x), 0);
@@ -133,7 +135,11 @@ export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { mo
   const parameters = toParameters(best.x);
   const rounded = Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, Number(value.toPrecision(5))])) as StepParameters;
   const final = candidate(base, rounded, jitter_sigma);
-  const { api_overhead_ms, ...step_ms } = rounded;
+  const { api_overhead_ms: measuredOverhead_ms, ...step_ms } = rounded;
+  // The twin is served by tokenbench, whose own request handling already costs `localOverhead_ms`;
+  // the profile adds only what the measured endpoint's front end cost beyond that.
+  const localOverhead_ms = options.localOverhead_ms ?? 0;
+  const api_overhead_ms = Number(Math.max(0, measuredOverhead_ms - localOverhead_ms).toPrecision(5));
   const inSample = usable.map((run) => fitOf(run, simulateRun(final, run)));
   const outOfSample = holdout.map((run) => fitOf(run, simulateRun(final, run)));
   const worst = (fits: RunFit[]) => (fits.length ? Number(Math.max(...fits.flatMap((fit) => [Math.abs(fit.error.ttft), Math.abs(fit.error.tpot)])).toFixed(4)) : undefined);
@@ -144,6 +150,8 @@ export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { mo
       api_overhead_ms,
       jitter_sigma,
       fit: {
+        front_end_overhead_ms: measuredOverhead_ms,
+        tokenbench_serving_overhead_ms: Number(localOverhead_ms.toPrecision(4)),
         runs: usable.map((run) => run.directory),
         holdout: holdout.map((run) => run.directory),
         in_sample_worst_error: worst(inSample),
