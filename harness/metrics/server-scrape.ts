@@ -26,14 +26,19 @@ const GAUGES: Record<string, keyof Omit<ServerSample, 't_ms'>> = {
  */
 export function parsePrometheusSamples(text: string, wanted: ReadonlySet<string>): Map<string, number> {
   const totals = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const nameEnd = line.search(/[{\s]/);
-    const name = nameEnd < 0 ? line : line.slice(0, nameEnd);
-    if (!wanted.has(name)) continue;
-    const afterLabels = line.lastIndexOf('}') >= 0 ? line.slice(line.lastIndexOf('}') + 1) : line.slice(nameEnd);
-    const value = Number(afterLabels.trim().split(/\s+/)[0]);
-    if (Number.isFinite(value)) totals.set(name, (totals.get(name) ?? 0) + value);
+  // Look up each wanted name rather than splitting the whole exposition: /metrics with histograms runs
+  // to hundreds of kilobytes, and the scrape shares the harness's event loop with scheduled sends.
+  for (const name of wanted) {
+    for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + name.length)) {
+      if (at > 0 && text[at - 1] !== '\n') continue; // inside a comment or another metric's name
+      const after = text[at + name.length];
+      if (after !== '{' && after !== ' ') continue; // a longer name that starts the same
+      const end = text.indexOf('\n', at);
+      const line = text.slice(at, end < 0 ? undefined : end);
+      const afterLabels = line.lastIndexOf('}') >= 0 ? line.slice(line.lastIndexOf('}') + 1) : line.slice(name.length);
+      const value = Number(afterLabels.trim().split(/\s+/)[0]);
+      if (Number.isFinite(value)) totals.set(name, (totals.get(name) ?? 0) + value);
+    }
   }
   return totals;
 }

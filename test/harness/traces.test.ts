@@ -23,7 +23,7 @@ beforeAll(async () => {
   // one huge burst and delay the next send, which is not what replay precision is about.
   const profile = join(mkdtempSync(join(tmpdir(), 'tokenbench-trace-')), 'paced.yaml');
   writeFileSync(profile, 'kind: empirical\nmodel: paced-model\nttft_ms: {dist: constant, value: 5}\nitl_ms: {dist: constant, value: 1}\n');
-  mock = await startMockProcess(['--profile', profile]);
+  mock = await startMockProcess(['--profile', profile], { niceness: 15 });
 });
 afterAll(() => mock.close());
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { setPriority } from 'node:os';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
 
@@ -14,8 +15,10 @@ export interface MockProcess {
  * Runs `tokenbench serve` in its own process, so a measuring client does not share the server's
  * event loop (DESIGN §4b). Resolves once the server prints its URL.
  */
-export function startMockProcess(args: string[]): Promise<MockProcess> {
+export function startMockProcess(args: string[], options: { niceness?: number } = {}): Promise<MockProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // A lower CPU priority for the mock lets a co-located harness keep its schedule (as pinning would).
+  if (options.niceness !== undefined && child.pid !== undefined) setPriority(child.pid, options.niceness);
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (data) => {
