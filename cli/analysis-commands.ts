@@ -9,6 +9,7 @@ import { readRunDirectory, writeRunDirectory, type RunInfo } from '../harness/ex
 import { writeSweepReport } from '../harness/export/sweep-report';
 import type { SweepPoint } from '../harness/load/sweep';
 import { StreamClient } from '../harness/client/stream-client';
+import { runLoad } from '../harness/load/runner';
 import { SyntheticWorkload } from '../harness/workload/synthetic';
 import { startServer } from '../server';
 
@@ -73,19 +74,16 @@ export function compareCommand(): Command {
 
 /**
  * What tokenbench's own serving costs per request over loopback (HTTP, request handling, the first
- * chunk), measured as the TTFT of a zero-latency mock with prompts of the given length.
+ * chunk), measured as the median TTFT of a zero-latency mock given prompts of the runs' length.
  */
 async function measureServingOverhead(promptTokens: number): Promise<number> {
   const server = await startServer({ port: 0, profiles: ['instant'], defaultMetrics: false });
   const client = new StreamClient({ baseURL: server.baseURL, model: 'instant-model', api: 'chat', connections: 1, timeout_ms: 10_000, fixOutputLength: true });
   try {
     const workload = new SyntheticWorkload({ prompt: { dist: 'constant', value: promptTokens }, output: { dist: 'constant', value: 2 }, prefix: 0 }, 0);
-    const ttfts: number[] = [];
-    for (let i = 0; i < 25; i++) {
-      const record = await client.send(workload.request(i), 0, 0);
-      if (i >= 5 && record.ttft_ms !== null) ttfts.push(record.ttft_ms); // the first few warm up
-    }
-    return ttfts.sort((a, b) => a - b)[Math.floor(ttfts.length / 2)] ?? 0;
+    const outcome = await runLoad(client, workload, { pattern: { kind: 'closed', concurrency: 1 }, requests: 20, warmup: 5, seed: 0 }, new AbortController().signal);
+    const ttfts = outcome.records.filter((record) => record.ok).map((record) => record.ttft_ms!).sort((a, b) => a - b);
+    return ttfts[Math.floor(ttfts.length / 2)] ?? 0;
   } finally {
     await client.close();
     await server.close();
@@ -104,7 +102,10 @@ export function calibrateCommand(): Command {
       const runs = directories.map((directory) => readRunDirectory(directory));
       const holdout = ((options.holdout as string[] | undefined) ?? []).map((directory) => readRunDirectory(directory));
       const prompt = runs.flatMap((run) => run.records.map((record) => record.prompt_tokens)).sort((a, b) => a - b);
-      const localOverhead_ms = await measureServingOverhead(prompt[Math.floor(prompt.length / 2)] ?? 256);
+      // A tokenbench endpoint's front end is exactly what the twin will pay itself, at every load; any
+      // other endpoint's is compared with tokenbench's own overhead measured here.
+      const servedByTokenbench = runs.every((run) => run.info.served_by === 'tokenbench');
+      const localOverhead_ms = servedByTokenbench ? Infinity : await measureServingOverhead(prompt[Math.floor(prompt.length / 2)] ?? 256);
       const fit = calibrate(runs, holdout, { model: options.model, maxNumSeqs: options.maxNumSeqs, localOverhead_ms });
       const header = `# Fitted by tokenbench calibrate from ${directories.join(', ')}\n# Serve it: tokenbench serve --profile ${options.out}\n`;
       writeFileSync(options.out, header + toYaml(fit.profile));

@@ -69,7 +69,7 @@ const concurrencyOf = (run: LoadedRun) => (run.info.load_pattern?.kind === 'clos
  * reproduces its TTFT and TPOT medians and TTFT p90 (least squares on log ratios, Nelder–Mead over
  * log-parameters), with a per-request front-end delay for the measurement path. The profile keeps of
  * that delay what exceeds tokenbench's own serving overhead (`localOverhead_ms`, measured by the caller),
- * since the twin pays that part itself.
+ * since the twin pays that part itself (all of it when the endpoint is itself tokenbench).
  * Step-time jitter comes from the spread of inter-token gaps at the lightest load; answer lengths from
  * the measured output lengths.
  */
@@ -151,7 +151,7 @@ export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { mo
       jitter_sigma,
       fit: {
         front_end_overhead_ms: measuredOverhead_ms,
-        tokenbench_serving_overhead_ms: Number(localOverhead_ms.toPrecision(4)),
+        tokenbench_serving_overhead_ms: Number.isFinite(localOverhead_ms) ? Number(localOverhead_ms.toPrecision(4)) : 'all (the endpoint is tokenbench)',
         runs: usable.map((run) => run.directory),
         holdout: holdout.map((run) => run.directory),
         in_sample_worst_error: worst(inSample),
