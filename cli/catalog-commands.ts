@@ -14,7 +14,9 @@ export const PROFILE_FIGURE_WORKLOAD = { batch: 1, promptTokens: 1000, outputTok
 export interface ProfileRow {
   name: string;
   kind: string;
-  hardware: string;
+  /** Catalog hardware id (null for empirical and fitted profiles). */
+  hardware: string | null;
+  gpus: number | null;
   model: string;
   served_model: string;
   description: string;
@@ -28,7 +30,8 @@ export function profileRow(profile: Profile): ProfileRow {
   return {
     name: profile.name,
     kind: profile.kind,
-    hardware: physics ? `${physics.devices}× ${physics.hardwareId}` : '—',
+    hardware: physics ? physics.hardwareId : null,
+    gpus: physics ? physics.devices : null,
     model: physics ? physics.modelId : profile.model,
     served_model: profile.model,
     description: profile.description ?? '',
@@ -36,6 +39,9 @@ export function profileRow(profile: Profile): ProfileRow {
     decode_tokens_per_s: figures.decode_tokens_per_s,
   };
 }
+
+/** `2× h100-sxm`, or a dash for profiles without hardware. */
+export const hardwareText = (row: ProfileRow): string => (row.hardware ? `${row.gpus}× ${row.hardware}` : '—');
 
 export function profilesCommand(): Command {
   return new Command('profiles')
@@ -46,7 +52,7 @@ export function profilesCommand(): Command {
       print(options.json, rows, () =>
         formatTable(
           ['profile', 'kind', 'hardware', 'model', 'TTFT ms', 'tok/s', 'description'],
-          rows.map((row) => [row.name, row.kind, row.hardware, row.model, row.ttft_ms, row.decode_tokens_per_s, row.description]),
+          rows.map((row) => [row.name, row.kind, hardwareText(row), row.model, row.ttft_ms, row.decode_tokens_per_s, row.description]),
         ),
       );
     });

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROFILE_FIGURE_WORKLOAD, profileRow } from '../cli/catalog-commands';
+import { hardwareText, PROFILE_FIGURE_WORKLOAD, profileRow } from '../cli/catalog-commands';
 import { formatNumber } from '../cli/table';
 import { builtinProfileNames, loadProfile } from '../server/profiles/registry';
 
@@ -24,7 +24,7 @@ export function renderProfileTable(): string {
   for (const name of builtinProfileNames()) {
     const row = profileRow(loadProfile(name));
     const speed = Number.isFinite(row.decode_tokens_per_s) ? formatNumber(row.decode_tokens_per_s) : '∞';
-    lines.push(`| \`${row.name}\` | ${row.kind} | ${row.hardware} | ${row.model} | ${formatNumber(row.ttft_ms)} | ${speed} | ${row.description} |`);
+    lines.push(`| \`${row.name}\` | ${row.kind} | ${hardwareText(row)} | ${row.model} | ${formatNumber(row.ttft_ms)} | ${speed} | ${row.description} |`);
   }
   return lines.join('\n');
 }
