@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from './clock';
 import type { Rng } from '../common/random';
+import type { BatchEngineConfig } from '../profiles/engine-config';
 import type { StepShape } from '../profiles/step-cost';
 import {
   QueueFullError,
@@ -9,22 +10,6 @@ import {
   type GenerationSink,
   type InferenceEngine,
 } from './types';
-
-/** What the scheduler needs from a profile: how long a step takes, and the serving limits. */
-export interface BatchEngineConfig {
-  /** Duration of one iteration of the given shape, before jitter. */
-  stepSeconds(shape: StepShape): number;
-  kvCapacityTokens: number;
-  blockSize: number;
-  maxNumSeqs: number;
-  maxNumBatchedTokens: number;
-  /** Lognormal σ of step-time noise (0: deterministic). */
-  jitterSigma: number;
-  /** Speculative decoding: γ drafted tokens, each accepted with probability α. */
-  speculation?: { gamma: number; acceptance: number };
-  /** Fixed front-end latency before a request reaches the scheduler. */
-  apiOverhead_ms: number;
-}
 
 interface Sequence {
   request: GenerationRequest;

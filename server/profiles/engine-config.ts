@@ -1,7 +1,22 @@
-import type { BatchEngineConfig } from '../engine/batch-engine';
 import { fittedStepSeconds, type FittedProfile } from './fitted';
 import type { PhysicsProfile } from './physics';
-import { kvCapacityTokens, stepCost } from './step-cost';
+import { kvCapacityTokens, stepCost, type StepShape } from './step-cost';
+
+/** What the scheduler needs from a profile: how long a step takes, and the serving limits. */
+export interface BatchEngineConfig {
+  /** Duration of one iteration of the given shape, before jitter. */
+  stepSeconds(shape: StepShape): number;
+  kvCapacityTokens: number;
+  blockSize: number;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  /** Lognormal σ of step-time noise (0: deterministic). */
+  jitterSigma: number;
+  /** Speculative decoding: γ drafted tokens, each accepted with probability α. */
+  speculation?: { gamma: number; acceptance: number };
+  /** Fixed front-end latency before a request reaches the scheduler. */
+  apiOverhead_ms: number;
+}
 
 /** The batch scheduler's view of a physics or fitted profile. */
 export function engineConfigOf(profile: PhysicsProfile | FittedProfile): BatchEngineConfig {
