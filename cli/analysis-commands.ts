@@ -10,6 +10,7 @@ import { writeSweepReport } from '../harness/export/sweep-report';
 import type { SweepPoint } from '../harness/load/sweep';
 import { StreamClient } from '../harness/client/stream-client';
 import { runLoad } from '../harness/load/runner';
+import { middleValue } from '../harness/metrics/percentiles';
 import { SyntheticWorkload } from '../harness/workload/synthetic';
 import { startServer } from '../server';
 
@@ -82,8 +83,8 @@ async function measureServingOverhead(promptTokens: number): Promise<number> {
   try {
     const workload = new SyntheticWorkload({ prompt: { dist: 'constant', value: promptTokens }, output: { dist: 'constant', value: 2 }, prefix: 0 }, 0);
     const outcome = await runLoad(client, workload, { pattern: { kind: 'closed', concurrency: 1 }, requests: 20, warmup: 5, seed: 0 }, new AbortController().signal);
-    const ttfts = outcome.records.filter((record) => record.ok).map((record) => record.ttft_ms!).sort((a, b) => a - b);
-    return ttfts[Math.floor(ttfts.length / 2)] ?? 0;
+    const ttfts = outcome.records.filter((record) => record.ok).map((record) => record.ttft_ms!);
+    return middleValue(ttfts) ?? 0;
   } finally {
     await client.close();
     await server.close();
@@ -101,11 +102,10 @@ export function calibrateCommand(): Command {
     .action(async (directories: string[], options) => {
       const runs = directories.map((directory) => readRunDirectory(directory));
       const holdout = ((options.holdout as string[] | undefined) ?? []).map((directory) => readRunDirectory(directory));
-      const prompt = runs.flatMap((run) => run.records.map((record) => record.prompt_tokens)).sort((a, b) => a - b);
       // A tokenbench endpoint's front end is exactly what the twin will pay itself, at every load; any
       // other endpoint's is compared with tokenbench's own overhead measured here.
       const servedByTokenbench = runs.every((run) => run.info.served_by === 'tokenbench');
-      const localOverhead_ms = servedByTokenbench ? Infinity : await measureServingOverhead(prompt[Math.floor(prompt.length / 2)] ?? 256);
+      const localOverhead_ms = servedByTokenbench ? Infinity : await measureServingOverhead(middleValue(runs.flatMap((run) => run.records.map((record) => record.prompt_tokens))) ?? 256);
       const fit = calibrate(runs, holdout, { model: options.model, maxNumSeqs: options.maxNumSeqs, localOverhead_ms });
       const header = `# Fitted by tokenbench calibrate from ${directories.join(', ')}\n# Serve it: tokenbench serve --profile ${options.out}\n`;
       writeFileSync(options.out, header + toYaml(fit.profile));

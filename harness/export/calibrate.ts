@@ -4,6 +4,8 @@ import { summarizeRun } from '../metrics/summary';
 import { simulate } from '../simulate/simulate';
 import { RecordedWorkload } from '../workload/recorded';
 import { nelderMead } from './optimize';
+import { signedPercent } from './compare';
+import { middleValue } from '../metrics/percentiles';
 import type { LoadedRun } from './run-dir';
 
 export interface RunFit {
@@ -25,10 +27,6 @@ export interface CalibrationResult {
 
 type StepParameters = FittedProfile['step_ms'] & { api_overhead_ms: number };
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
-};
 
 function candidate(base: Record<string, unknown>, parameters: StepParameters, jitter_sigma: number): Profile {
   const { api_overhead_ms, ...step_ms } = parameters;
@@ -49,8 +47,8 @@ function simulateRun(profile: Profile, run: LoadedRun): { ttft_ms: number; tpot_
   return { ttft_ms: summary.ttft_ms.median, tpot_ms: summary.tpot_ms.median, ttft_p90_ms: summary.ttft_ms.p90 };
 }
 
-function fitOf(run: LoadedRun, fitted: { ttft_ms: number; tpot_ms: number }): RunFit {
-  fitted = { ttft_ms: fitted.ttft_ms, tpot_ms: fitted.tpot_ms };
+function fitOf(run: LoadedRun, simulated: { ttft_ms: number; tpot_ms: number }): RunFit {
+  const fitted = { ttft_ms: simulated.ttft_ms, tpot_ms: simulated.tpot_ms };
   const measured = { ttft_ms: run.summary.ttft_ms.median, tpot_ms: run.summary.tpot_ms.median };
   return {
     directory: run.directory,
@@ -95,7 +93,7 @@ export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { mo
 
   // A starting point read straight off the lightest and heaviest runs: a lone decode step is mostly the
   // memory floor; the heaviest run's first-token time is mostly compute over its prompts.
-  const prompt = median(heaviest.records.map((record) => record.prompt_tokens));
+  const prompt = middleValue(heaviest.records.map((record) => record.prompt_tokens)) ?? NaN;
   const tpotLight = lightest.summary.tpot_ms.median;
   const slope = Math.max(1e-4, (heaviest.summary.tpot_ms.median - tpotLight) / Math.max(1, concurrencyOf(heaviest) - concurrencyOf(lightest)));
   const start: StepParameters = {
@@ -165,10 +163,9 @@ export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { mo
 }
 
 export function formatFitErrors(result: CalibrationResult): string {
-  const pct = (value: number) => `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
   const lines = ['run | load | TTFT median measured → fitted | TPOT median measured → fitted'];
   const row = (fit: RunFit, tag: string) =>
-    `${tag} ${fit.directory} | ${fit.load} | ${fit.measured.ttft_ms.toFixed(2)} → ${fit.fitted.ttft_ms.toFixed(2)} ms (${pct(fit.error.ttft)}) | ${fit.measured.tpot_ms.toFixed(2)} → ${fit.fitted.tpot_ms.toFixed(2)} ms (${pct(fit.error.tpot)})`;
+    `${tag} ${fit.directory} | ${fit.load} | ${fit.measured.ttft_ms.toFixed(2)} → ${fit.fitted.ttft_ms.toFixed(2)} ms (${signedPercent(fit.error.ttft)}) | ${fit.measured.tpot_ms.toFixed(2)} → ${fit.fitted.tpot_ms.toFixed(2)} ms (${signedPercent(fit.error.tpot)})`;
   for (const fit of result.inSample) lines.push(row(fit, '[fit]'));
   for (const fit of result.outOfSample) lines.push(row(fit, '[holdout]'));
   return lines.join('\n') + `\n(${result.iterations} Nelder–Mead iterations)`;

@@ -69,16 +69,17 @@ export function compareRuns(runs: LoadedRun[], labels: string[], tolerance: numb
 }
 
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
-const pct = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}%` : '—');
+/** A fraction as a signed percentage with one decimal (`+12.3%`); a dash when it is not finite. */
+export const signedPercent = (value: number): string => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}%` : '—');
 
 export function renderComparison(comparison: Comparison, charts: Array<{ file: string; title: string }> = []): string {
   const { labels, framing, tolerance } = comparison;
   const others = labels.slice(1);
   const title = framing ? `# Real vs modeled: ${framing.real} (real) and ${framing.modeled} (modeled)` : `# tokenbench compare: ${labels.join(' vs ')}`;
-  const verdictRows = comparison.verdicts.map((verdict) => `| ${verdict.metric} (${verdict.basis}) | ${pct(verdict.worst)} | ${verdict.within ? `✅ within ${(tolerance * 100).toFixed(0)}%` : `❌ outside ${(tolerance * 100).toFixed(0)}%`} |`);
+  const verdictRows = comparison.verdicts.map((verdict) => `| ${verdict.metric} (${verdict.basis}) | ${signedPercent(verdict.worst)} | ${verdict.within ? `✅ within ${(tolerance * 100).toFixed(0)}%` : `❌ outside ${(tolerance * 100).toFixed(0)}%`} |`);
   const header = `| metric | stat | ${labels.join(' | ')} | ${others.map((label) => `Δ ${label}`).join(' | ')} | ${others.map((label) => `% ${label}`).join(' | ')} |`;
   const rule = `| --- | --- | ${labels.map(() => '---').join(' | ')} | ${others.map(() => '---').join(' | ')} | ${others.map(() => '---').join(' | ')} |`;
-  const rows = comparison.rows.map((row) => `| ${row.metric} | ${row.stat} | ${row.values.map((value) => fmt(value)).join(' | ')} | ${row.deltas.slice(1).map((delta) => fmt(delta)).join(' | ')} | ${row.relative.slice(1).map(pct).join(' | ')} |`);
+  const rows = comparison.rows.map((row) => `| ${row.metric} | ${row.stat} | ${row.values.map((value) => fmt(value)).join(' | ')} | ${row.deltas.slice(1).map((delta) => fmt(delta)).join(' | ')} | ${row.relative.slice(1).map(signedPercent).join(' | ')} |`);
   return [
     title,
     '',

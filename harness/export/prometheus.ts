@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Pushgateway, Registry, exponentialBuckets } from 'prom-client';
 import type { RequestRecord } from '../client/record';
 import type { LoadObserver } from '../load/runner';
-import { tpotOf, type Slo } from '../metrics/summary';
+import { meetsSlo, tpotOf, type Slo } from '../metrics/summary';
 
 /** Labels every harness series carries, so several runs and targets share one Prometheus. */
 export interface RunLabels {
@@ -81,7 +81,7 @@ export class HarnessMetrics implements LoadObserver {
     // Open-loop runs attribute multi-token chunks only once every request is sent (see StreamClient).
     if (record.itl_ms.length === 0 && record.output_tokens > 1) this.awaitingItl.add(record);
     else this.observeItl(record);
-    if (this.meetsSlo(record, tpot)) {
+    if (!this.slo || meetsSlo(record, this.slo, tpot)) {
       this.good++;
       this.sloMet.inc(labels);
     }
@@ -97,11 +97,6 @@ export class HarnessMetrics implements LoadObserver {
     for (const gap of record.itl_ms) this.itl.observe(this.labels, gap / 1000);
   }
 
-  private meetsSlo(record: RequestRecord, tpot: number | undefined): boolean {
-    const slo = this.slo;
-    if (!slo) return true;
-    return (slo.ttft_ms === undefined || (record.ttft_ms ?? Infinity) <= slo.ttft_ms) && (slo.tpot_ms === undefined || (tpot ?? 0) <= slo.tpot_ms) && (slo.e2el_ms === undefined || (record.e2el_ms ?? Infinity) <= slo.e2el_ms);
-  }
 
   /** Serves /metrics on `port` (0: any free port) on `host`; resolves with the port. */
   async listen(port: number, host = '127.0.0.1'): Promise<number> {

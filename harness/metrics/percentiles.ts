@@ -12,6 +12,12 @@ export interface MetricSummary {
   max: number;
 }
 
+/** The middle value (the upper of the two for an even count), without interpolation: a value that occurred. */
+export function middleValue(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
 /** Percentile with linear interpolation between closest ranks (numpy's default, which vLLM uses). */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;

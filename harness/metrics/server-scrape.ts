@@ -19,6 +19,8 @@ const GAUGES: Record<string, keyof Omit<ServerSample, 't_ms'>> = {
   'vllm:gpu_cache_usage_perc': 'kv_cache_usage',
 };
 
+const GAUGE_NAMES: ReadonlySet<string> = new Set(Object.keys(GAUGES));
+
 /**
  * Reads the sample lines of Prometheus's text exposition format (`name{labels} value [ts]`) for the
  * wanted metric names. Comments, histograms and other metrics are skipped; a full parser is not
@@ -95,7 +97,7 @@ export class ServerScraper {
         bodyTimeout: 5000,
       });
       const text = await response.body.text();
-      const values = parsePrometheusSamples(text, new Set(Object.keys(GAUGES)));
+      const values = parsePrometheusSamples(text, GAUGE_NAMES);
       if (response.statusCode !== 200 || values.size === 0) {
         this.available = this.samples.length > 0; // a target that once answered may just be busy
         return;

@@ -28,6 +28,15 @@ export interface RunSummary {
   errors: Record<string, number>;
 }
 
+/** Whether a finished request met every SLO given (goodput counts these); `tpot` may be passed when known. */
+export function meetsSlo(record: RequestRecord, slo: Slo, tpot = tpotOf(record)): boolean {
+  return (
+    (slo.ttft_ms === undefined || (record.ttft_ms ?? Infinity) <= slo.ttft_ms) &&
+    (slo.tpot_ms === undefined || (tpot ?? 0) <= slo.tpot_ms) &&
+    (slo.e2el_ms === undefined || (record.e2el_ms ?? Infinity) <= slo.e2el_ms)
+  );
+}
+
 /** TPOT per vLLM: (e2el − ttft) / (output_tokens − 1), for requests with more than one token. */
 export function tpotOf(record: RequestRecord): number | undefined {
   if (!record.ok || record.ttft_ms === null || record.e2el_ms === null || record.output_tokens <= 1) return undefined;
@@ -60,10 +69,7 @@ export function summarizeRun(records: RequestRecord[], duration_s: number, slo?:
     errors,
   };
   if (slo && Object.keys(slo).length > 0) {
-    const good = ok.filter((record) => {
-      const tpot = tpotOf(record);
-      return (slo.ttft_ms === undefined || record.ttft_ms! <= slo.ttft_ms) && (slo.tpot_ms === undefined || (tpot ?? 0) <= slo.tpot_ms) && (slo.e2el_ms === undefined || record.e2el_ms! <= slo.e2el_ms);
-    });
+    const good = ok.filter((record) => meetsSlo(record, slo));
     summary.goodput = good.length / duration_s;
     summary.slo_attainment = records.length ? good.length / records.length : 0;
   }

@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from './clock';
 import type { Rng } from '../common/random';
 import type { BatchEngineConfig } from '../profiles/engine-config';
-import type { StepShape } from '../profiles/step-cost';
+import { prefillAttentionSum as prefillAttentionSumOf, type StepShape } from '../profiles/step-cost';
 import {
   QueueFullError,
   type EngineStats,
@@ -232,7 +232,7 @@ export class BatchEngine implements InferenceEngine {
     for (const { sequence, tokens } of prefill) {
       const cached = sequence.prefilled;
       prefillTokens += tokens;
-      prefillAttentionSum += tokens * cached + (tokens * (tokens + 1)) / 2;
+      prefillAttentionSum += prefillAttentionSumOf(tokens, cached);
       prefillCachedContextSum += cached;
     }
     return {

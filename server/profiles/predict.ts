@@ -2,7 +2,7 @@ import { distributionMean } from '../common/distributions';
 import { REASONING_EFFORT_SCALE, type ReasoningEffort } from './common';
 import type { Profile } from './registry';
 import { engineConfigOf } from './engine-config';
-import { decodeShape, specDecodeExpectedTokens, type StepShape } from './step-cost';
+import { decodeShape, prefillAttentionSum, specDecodeExpectedTokens, type StepShape } from './step-cost';
 
 export interface PredictInput {
   batch: number;
@@ -61,7 +61,7 @@ export function predict(profile: Profile, input: PredictInput): Prediction {
       const shape: StepShape = {
         ...decodeShape(setup, others, meanContext),
         prefillTokens: chunk,
-        prefillAttentionSum: chunk * cached + (chunk * (chunk + 1)) / 2,
+        prefillAttentionSum: prefillAttentionSum(chunk, cached),
         prefillCachedContextSum: cached,
         prefillSeqs: 1,
       };

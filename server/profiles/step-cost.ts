@@ -135,11 +135,8 @@ export function tensorParallelCommSeconds(setup: PhysicsSetup, tokens: number): 
   return 2 * setup.model.layers * perCall_s;
 }
 
-/**
- * One iteration's duration: the roofline max(compute, memory) + communication + fixed overheads
- * (DESIGN §2; Williams et al. 2009 for the roofline), plus drafting when speculation is on.
- */
-export function stepCost(setup: PhysicsSetup, shape: StepShape): StepCost {
+/** The target model's own pass over a step: roofline + communication + fixed overheads, no drafting. */
+function targetCost(setup: PhysicsSetup, shape: StepShape): Omit<StepCost, 'draft_s' | 'step_s'> & { target_s: number } {
   const { model } = setup;
   const decodeTokens = shape.decodeSeqs * shape.tokensPerDecodeSeq;
   const tokens = decodeTokens + shape.prefillTokens;
@@ -158,17 +155,22 @@ export function stepCost(setup: PhysicsSetup, shape: StepShape): StepCost {
   const sequences = shape.decodeSeqs + shape.prefillSeqs;
   const perLayer_us = setup.layerOverhead_us + (model.moe ? setup.moeLayerOverhead_us : 0);
   const overhead_s = tokens > 0 ? (model.layers * perLayer_us + setup.stepOverhead_us + sequences * setup.requestOverhead_us) * 1e-6 : 0;
-  const target_s = Math.max(compute_s, memory_s) + comm_s + overhead_s;
-  // Drafting γ tokens costs γ·c target steps (Leviathan et al. 2023, §3.5).
-  const speculation = setup.speculation;
-  const draft_s = speculation && shape.decodeSeqs > 0 ? speculation.gamma * speculation.draftCost * decodeOnlyStep(setup, shape) : 0;
-  return { flops, bytes, compute_s, memory_s, comm_s, overhead_s, draft_s, step_s: target_s + draft_s };
+  return { flops, bytes, compute_s, memory_s, comm_s, overhead_s, target_s: Math.max(compute_s, memory_s) + comm_s + overhead_s };
 }
 
-/** A plain one-token decode step for the same sequences: the unit the draft cost is a fraction of. */
-function decodeOnlyStep(setup: PhysicsSetup, shape: StepShape): number {
-  const plain = { ...setup, speculation: undefined };
-  return stepCost(plain, { ...shape, tokensPerDecodeSeq: 1, prefillTokens: 0, prefillAttentionSum: 0, prefillCachedContextSum: 0, prefillSeqs: 0 }).step_s;
+/**
+ * One iteration's duration: the roofline max(compute, memory) + communication + fixed overheads
+ * (DESIGN §2; Williams et al. 2009 for the roofline), plus drafting when speculation is on.
+ */
+export function stepCost(setup: PhysicsSetup, shape: StepShape): StepCost {
+  const { target_s, ...target } = targetCost(setup, shape);
+  // Drafting γ tokens costs γ·c target steps, the unit being a plain one-token decode of the same sequences (Leviathan et al. 2023, §3.5).
+  const speculation = setup.speculation;
+  const draft_s =
+    speculation && shape.decodeSeqs > 0
+      ? speculation.gamma * speculation.draftCost * targetCost(setup, { ...shape, tokensPerDecodeSeq: 1, prefillTokens: 0, prefillAttentionSum: 0, prefillCachedContextSum: 0, prefillSeqs: 0 }).target_s
+      : 0;
+  return { ...target, draft_s, step_s: target_s + draft_s };
 }
 
 /** Tokens of KV cache that fit: (memory · utilisation − weights) / KV bytes per token (PagedAttention, Kwon et al. 2023). */
@@ -190,6 +192,11 @@ export function decodeShape(setup: { speculation?: { gamma: number } }, decodeSe
   };
 }
 
+// Token i of a prefill chunk attends to cached + i + 1 positions: Σ = tokens·cached + tokens(tokens+1)/2 (causal mask).
+export function prefillAttentionSum(tokens: number, cached: number): number {
+  return tokens * cached + (tokens * (tokens + 1)) / 2;
+}
+
 /** The shape of a step that prefills `tokens` prompt tokens after `cached` already in the cache. */
 export function prefillShape(tokens: number, cached: number): StepShape {
   return {
@@ -197,8 +204,7 @@ export function prefillShape(tokens: number, cached: number): StepShape {
     decodeContextSum: 0,
     tokensPerDecodeSeq: 1,
     prefillTokens: tokens,
-    // Token i of the chunk attends to cached + i + 1 positions: Σ = tokens·cached + tokens(tokens+1)/2.
-    prefillAttentionSum: tokens * cached + (tokens * (tokens + 1)) / 2,
+    prefillAttentionSum: prefillAttentionSum(tokens, cached),
     prefillCachedContextSum: cached,
     prefillSeqs: 1,
   };
