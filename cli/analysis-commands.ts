@@ -102,11 +102,11 @@ export function calibrateCommand(): Command {
     .action(async (directories: string[], options) => {
       const runs = directories.map((directory) => readRunDirectory(directory));
       const holdout = ((options.holdout as string[] | undefined) ?? []).map((directory) => readRunDirectory(directory));
-      // A tokenbench endpoint's front end is exactly what the twin will pay itself, at every load; any
-      // other endpoint's is compared with tokenbench's own overhead measured here.
+      // Every request pays tokenbench's own serving overhead, measured here; a tokenbench endpoint's front
+      // end is exactly that, any other endpoint's may cost more.
       const servedByTokenbench = runs.every((run) => run.info.served_by === 'tokenbench');
-      const localOverhead_ms = servedByTokenbench ? Infinity : await measureServingOverhead(middleValue(runs.flatMap((run) => run.records.map((record) => record.prompt_tokens))) ?? 256);
-      const fit = calibrate(runs, holdout, { model: options.model, maxNumSeqs: options.maxNumSeqs, localOverhead_ms });
+      const localOverhead_ms = await measureServingOverhead(middleValue(runs.flatMap((run) => run.records.map((record) => record.prompt_tokens))) ?? 256);
+      const fit = calibrate(runs, holdout, { model: options.model, maxNumSeqs: options.maxNumSeqs, localOverhead_ms, endpointIsTokenbench: servedByTokenbench });
       const header = `# Fitted by tokenbench calibrate from ${directories.join(', ')}\n# Serve it: tokenbench serve --profile ${options.out}\n`;
       writeFileSync(options.out, header + toYaml(fit.profile));
       process.stdout.write(formatFitErrors(fit) + `\nprofile: ${options.out}\n`);

@@ -1,6 +1,7 @@
 import { parseProfile, type Profile } from '../../server/profiles/registry';
 import type { FittedProfile } from '../../server/profiles/fitted';
-import { summarizeRun } from '../metrics/summary';
+import { summarizeRun, type RunSummary } from '../metrics/summary';
+import type { RequestRecord } from '../client/record';
 import { simulate } from '../simulate/simulate';
 import { RecordedWorkload } from '../workload/recorded';
 import { nelderMead } from './optimize';
@@ -34,7 +35,33 @@ function candidate(base: Record<string, unknown>, parameters: StepParameters, ji
 }
 
 /** The candidate profile's TTFT and TPOT medians on a run's own requests and load, on the virtual clock. */
-function simulateRun(profile: Profile, run: LoadedRun): { ttft_ms: number; tpot_ms: number; ttft_p90_ms: number } {
+interface RunFigures {
+  ttft_ms: number;
+  tpot_ms: number;
+  ttft_p90_ms: number;
+  /** Least-squares slope of TTFT against prompt length (ms per token); NaN when prompts do not vary. */
+  ttft_per_prompt_token: number;
+}
+
+/** How much longer the first token takes per prompt token, across a run's requests: what pins compute. */
+function ttftSlope(records: RequestRecord[]): number {
+  const ok = records.filter((record) => record.ok && record.ttft_ms !== null);
+  const meanP = ok.reduce((sum, record) => sum + record.prompt_tokens, 0) / ok.length;
+  const meanT = ok.reduce((sum, record) => sum + record.ttft_ms!, 0) / ok.length;
+  let covariance = 0;
+  let variance = 0;
+  for (const record of ok) {
+    covariance += (record.prompt_tokens - meanP) * (record.ttft_ms! - meanT);
+    variance += (record.prompt_tokens - meanP) ** 2;
+  }
+  return variance > 0 ? covariance / variance : NaN;
+}
+
+function figuresOf(summary: RunSummary, records: RequestRecord[]): RunFigures {
+  return { ttft_ms: summary.ttft_ms.median, tpot_ms: summary.tpot_ms.median, ttft_p90_ms: summary.ttft_ms.p90, ttft_per_prompt_token: ttftSlope(records) };
+}
+
+function simulateRun(profile: Profile, run: LoadedRun): RunFigures {
   const pattern = run.info.load_pattern;
   const timed = pattern === undefined || pattern.kind === 'open';
   const outcome = simulate(profile, new RecordedWorkload(run.records, timed), {
@@ -43,8 +70,7 @@ function simulateRun(profile: Profile, run: LoadedRun): { ttft_ms: number; tpot_
     warmup: 0,
     seed: 1,
   });
-  const summary = summarizeRun(outcome.records, Math.max(outcome.duration_s, 1e-3));
-  return { ttft_ms: summary.ttft_ms.median, tpot_ms: summary.tpot_ms.median, ttft_p90_ms: summary.ttft_ms.p90 };
+  return figuresOf(summarizeRun(outcome.records, Math.max(outcome.duration_s, 1e-3)), outcome.records);
 }
 
 function fitOf(run: LoadedRun, simulated: { ttft_ms: number; tpot_ms: number }): RunFit {
@@ -64,14 +90,15 @@ const concurrencyOf = (run: LoadedRun) => (run.info.load_pattern?.kind === 'clos
 /**
  * Fits a `fitted` profile to measured runs: an effective roofline step time (fixed + per sequence +
  * max(memory floor, compute per token × tokens)), chosen so that simulating each run's own requests and load
- * reproduces its TTFT and TPOT medians and TTFT p90 (least squares on log ratios, Nelder–Mead over
- * log-parameters), with a per-request front-end delay for the measurement path. The profile keeps of
- * that delay what exceeds tokenbench's own serving overhead (`localOverhead_ms`, measured by the caller),
- * since the twin pays that part itself (all of it when the endpoint is itself tokenbench).
+ * reproduces its TTFT and TPOT medians, TTFT p90 and TTFT's slope against prompt length (least squares,
+ * Nelder–Mead over log-parameters). Every simulated request first waits tokenbench's own serving
+ * overhead (`localOverhead_ms`, measured by the caller), which the twin pays itself; for an endpoint that
+ * is not tokenbench an extra front-end delay is fitted too, and that extra is what the profile keeps.
  * Step-time jitter comes from the spread of inter-token gaps at the lightest load; answer lengths from
  * the measured output lengths.
  */
-export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { model?: string; maxNumSeqs?: number; localOverhead_ms?: number } = {}): CalibrationResult {
+export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { model?: string; maxNumSeqs?: number; localOverhead_ms?: number; endpointIsTokenbench?: boolean } = {}): CalibrationResult {
+  const localOverhead_ms = options.localOverhead_ms ?? 0;
   const usable = runs.filter((run) => run.summary.completed > 0 && Number.isFinite(run.summary.tpot_ms.median));
   if (usable.length === 0) throw new Error('calibrate needs runs with completed multi-token requests');
   const lightest = [...usable].sort((a, b) => concurrencyOf(a) - concurrencyOf(b))[0];
@@ -102,41 +129,64 @@ export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { mo
     memory_floor: 0.85 * tpotLight,
     compute_per_token: Math.max(1e-6, heaviest.summary.ttft_ms.median / Math.max(1, concurrencyOf(heaviest) * prompt)),
     per_context_kilotoken: 0,
-    // The measurement path itself (network, HTTP, the server's request handling) delays every request
-    // before the engine sees it; it is fitted as a front-end delay.
-    api_overhead_ms: Math.max(0.1, 0.5 * Math.max(0, lightest.summary.ttft_ms.median - tpotLight)),
+    // The measurement path (network, HTTP, the server's request handling) delays every request before
+    // the engine sees it: at least tokenbench's own serving overhead (the twin pays that itself), plus,
+    // for another endpoint, a fitted extra front-end delay.
+    api_overhead_ms: localOverhead_ms,
   };
-  const names = ['fixed', 'per_sequence', 'memory_floor', 'compute_per_token', 'api_overhead_ms'] as const;
-  const toParameters = (x: number[]): StepParameters => ({ ...start, ...Object.fromEntries(names.map((name, i) => [name, Math.exp(x[i])])) }) as StepParameters;
+  const stepNames = ['fixed', 'per_sequence', 'memory_floor', 'compute_per_token'] as const;
+  const fitsExtra = !options.endpointIsTokenbench;
+  const toParameters = (x: number[]): StepParameters =>
+    ({
+      ...start,
+      ...Object.fromEntries(stepNames.map((name, i) => [name, Math.exp(x[i])])),
+      api_overhead_ms: localOverhead_ms + (fitsExtra ? Math.exp(x[stepNames.length]) : 0),
+    }) as StepParameters;
+  const measured = usable.map((run) => figuresOf(run.summary, run.records));
   const objective = (x: number[]) => {
     const profile = candidate(base, toParameters(x), 0);
     let loss = 0;
-    for (const run of usable) {
+    usable.forEach((run, index) => {
       const simulated = simulateRun(profile, run);
-      // Medians, plus TTFT's p90: the prompts that arrive together are what pins the compute term.
+      const target = measured[index];
+      // Medians and TTFT's p90 (prompts arriving together), plus how TTFT grows with the prompt, which
+      // separates compute per token from fixed delays (relative to the run's mean TTFT per prompt token).
       loss +=
-        Math.log(simulated.ttft_ms / run.summary.ttft_ms.median) ** 2 +
-        Math.log(simulated.tpot_ms / run.summary.tpot_ms.median) ** 2 +
-        Math.log(simulated.ttft_p90_ms / run.summary.ttft_ms.p90) ** 2;
-    }
+        Math.log(simulated.ttft_ms / target.ttft_ms) ** 2 +
+        Math.log(simulated.tpot_ms / target.tpot_ms) ** 2 +
+        Math.log(simulated.ttft_p90_ms / target.ttft_p90_ms) ** 2;
+      if (Number.isFinite(target.ttft_per_prompt_token) && Number.isFinite(simulated.ttft_per_prompt_token)) {
+        const scale = target.ttft_ms / Math.max(1, middleValue(run.records.map((record) => record.prompt_tokens)) ?? 1);
+        loss += ((simulated.ttft_per_prompt_token - target.ttft_per_prompt_token) / scale) ** 2;
+      }
+    });
     return Number.isFinite(loss) ? loss : 1e9;
   };
   // Nelder–Mead stalls on the simulator's flat spots; restarting from the best point escapes them.
-  let best = nelderMead(objective, names.map((name) => Math.log(start[name])), { step: 0.7, iterations: 400 });
-  let iterations = best.iterations;
-  for (let restart = 0; restart < 3; restart++) {
-    const next = nelderMead(objective, best.x, { step: 0.3, iterations: 300 });
-    iterations += next.iterations;
-    if (next.value >= best.value - 1e-9) break;
-    best = next;
-  }
+  let iterations = 0;
+  const descend = (from: number[]) => {
+    let best = nelderMead(objective, from, { step: 0.7, iterations: 400 });
+    iterations += best.iterations;
+    for (let restart = 0; restart < 3; restart++) {
+      const next = nelderMead(objective, best.x, { step: 0.3, iterations: 300 });
+      iterations += next.iterations;
+      if (next.value >= best.value - 1e-9) break;
+      best = next;
+    }
+    return best;
+  };
+  // An extra front-end delay trades off against compute per token (both lengthen the first token), so
+  // its search starts from a small, a middling and a large share of the first token's time.
+  const stepStart = stepNames.map((name) => Math.log(start[name]));
+  const firstTokenGap = Math.max(0.1, lightest.summary.ttft_ms.median - tpotLight - localOverhead_ms);
+  const starts = fitsExtra ? [0.1, 0.5, 0.9].map((share) => [...stepStart, Math.log(Math.max(0.05, share * firstTokenGap))]) : [stepStart];
+  const best = starts.map(descend).reduce((a, b) => (b.value < a.value ? b : a));
   const parameters = toParameters(best.x);
   const rounded = Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, Number(value.toPrecision(5))])) as StepParameters;
   const final = candidate(base, rounded, jitter_sigma);
   const { api_overhead_ms: measuredOverhead_ms, ...step_ms } = rounded;
   // The twin is served by tokenbench, whose own request handling already costs `localOverhead_ms`;
-  // the profile adds only what the measured endpoint's front end cost beyond that.
-  const localOverhead_ms = options.localOverhead_ms ?? 0;
+  // the profile adds only the extra the measured endpoint's front end cost beyond that.
   const api_overhead_ms = Number(Math.max(0, measuredOverhead_ms - localOverhead_ms).toPrecision(5));
   const inSample = usable.map((run) => fitOf(run, simulateRun(final, run)));
   const outOfSample = holdout.map((run) => fitOf(run, simulateRun(final, run)));
@@ -149,7 +199,8 @@ export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { mo
       jitter_sigma,
       fit: {
         front_end_overhead_ms: measuredOverhead_ms,
-        tokenbench_serving_overhead_ms: Number.isFinite(localOverhead_ms) ? Number(localOverhead_ms.toPrecision(4)) : 'all (the endpoint is tokenbench)',
+        tokenbench_serving_overhead_ms: Number(localOverhead_ms.toPrecision(4)),
+        ...(options.endpointIsTokenbench ? { endpoint: 'tokenbench (no extra front-end delay fitted)' } : {}),
         runs: usable.map((run) => run.directory),
         holdout: holdout.map((run) => run.directory),
         in_sample_worst_error: worst(inSample),
