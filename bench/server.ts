@@ -102,9 +102,11 @@ async function manyStreams(): Promise<void> {
   }
 }
 
+// BENCH_ONLY=non-streaming|streams runs one half.
+const only = process.env.BENCH_ONLY;
 (async () => {
-  await nonStreaming();
-  await manyStreams();
+  if (!only || only === 'non-streaming') await nonStreaming();
+  if (!only || only === 'streams') await manyStreams();
 })().catch((error) => {
   console.error(error);
   process.exit(1);

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Rng } from './common/random';
 import { RealClock } from './engine/clock';
-import { createApp } from './http/app';
+import { createRequestListener } from './http/app';
 import type { ServerContext } from './http/context';
 import { ServerMetrics } from './http/metrics';
 import { ScriptedResponder } from './openai/scripted';
@@ -35,7 +35,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts the mock: profiles → engines on one real clock → express app → listening socket. */
+/** Starts the mock: profiles → engines on one real clock → request listener → listening socket. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const seed = options.seed ?? 0;
   const profiles = options.profiles.map((profile) => (typeof profile === 'string' ? loadProfile(profile) : profile));
@@ -52,8 +52,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
   for (const profile of profiles) metrics.profileInfo.set({ model_name: profile.model, profile: profile.name, kind: profile.kind }, 1);
   for (const model of context.models.values()) model.engine.onStep = (tokens, step_ms) => metrics.observeStep(model.id, tokens, step_ms / 1000);
-  const app = createApp(context);
-  const server = app.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
+  const server = createServer(createRequestListener(context));
+  server.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // streams may legitimately run for minutes

@@ -1,3 +1,4 @@
+import type { RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApiError, errors } from '../openai/errors';
 import { chatFormat } from '../openai/chat';
@@ -5,22 +6,61 @@ import { completionsFormat } from '../openai/completions';
 import { responsesFormat } from '../openai/responses';
 import { embeddingsResponse } from '../openai/embeddings';
 import { chatCompletionRequestSchema, completionRequestSchema, embeddingsRequestSchema, responsesRequestSchema } from '../openai/schemas';
-import { requireApiKey } from './auth';
+import { apiKeyCheck, requireApiKey } from './auth';
 import type { ServerContext } from './context';
-import { generationRoute } from './generation-route';
+import { generationRoute, type JsonRoute } from './generation-route';
+import { BODY_LIMIT_BYTES, readJsonBody, sendJson } from './node-io';
 import { parseBody } from './validation';
 import { sseData, SSE_DONE } from '../openai/sse';
 
-export const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+/**
+ * The mock's request listener. The JSON POST routes (generation and embeddings) are dispatched
+ * straight from node:http: express's router and body parser cost more than a whole generated
+ * response (measured by `npm run bench:server`). Express serves the control plane (health,
+ * metrics, models) and answers every unknown route.
+ */
+export function createRequestListener(context: ServerContext): RequestListener {
+  const controlPlane = createControlApp(context);
+  const postRoutes = new Map<string, JsonRoute>([
+    ['/v1/chat/completions', generationRoute(chatCompletionRequestSchema, chatFormat, context)],
+    ['/v1/completions', generationRoute(completionRequestSchema, completionsFormat, context)],
+    ['/v1/responses', generationRoute(responsesRequestSchema, responsesFormat, context)],
+    ['/v1/embeddings', embeddingsRoute(context)],
+  ]);
+  const checkKey = context.apiKey ? apiKeyCheck(context.apiKey) : undefined;
+  return (req, res) => {
+    const route = req.method === 'POST' ? postRoutes.get(routePath(req.url)) : undefined;
+    if (!route) return void controlPlane(req, res);
+    const keyError = checkKey?.(req.headers.authorization);
+    const answer = keyError ? Promise.reject(keyError) : readJsonBody(req, BODY_LIMIT_BYTES).then((body) => route(body, req, res));
+    answer.catch((error) => sendError(res, error, context));
+  };
+}
 
-/** The express app, built from its dependencies (tests listen on port 0; `serve` on a real port). */
-export function createApp(context: ServerContext): express.Express {
+/** A request's path as express would match it: no query, no trailing slash, any case. */
+function routePath(url = '/'): string {
+  const query = url.indexOf('?');
+  let path = query >= 0 ? url.slice(0, query) : url;
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  return path.toLowerCase();
+}
+
+function embeddingsRoute(context: ServerContext): JsonRoute {
+  return async (body, _req, res) => {
+    const request = parseBody(embeddingsRequestSchema, body);
+    const model = context.models.get(request.model);
+    if (!model) throw errors.modelNotFound(request.model);
+    sendJson(res, 200, embeddingsResponse(request, model.tokenizer));
+  };
+}
+
+function createControlApp(context: ServerContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', models: [...context.models.keys()] });
+    sendJson(res, 200, { status: 'ok', models: [...context.models.keys()] });
   });
   app.get('/metrics', async (_req, res) => {
     for (const model of context.models.values()) context.metrics.updateEngine(model.id, model.engine.stats());
@@ -30,58 +70,42 @@ export function createApp(context: ServerContext): express.Express {
 
   const v1 = express.Router();
   if (context.apiKey) v1.use(requireApiKey(context.apiKey));
-  v1.use(express.json({ limit: BODY_LIMIT_BYTES, type: () => true }));
-
   const modelObject = (id: string) => {
     const model = context.models.get(id)!;
     return { id, object: 'model', created: model.created_s, owned_by: 'tokenbench', root: id, parent: null, max_model_len: model.profile.context_length };
   };
   v1.get('/models', (_req, res) => {
-    res.json({ object: 'list', data: [...context.models.keys()].map(modelObject) });
+    sendJson(res, 200, { object: 'list', data: [...context.models.keys()].map(modelObject) });
   });
   v1.get('/models/:id', (req, res) => {
     const id = String(req.params.id);
     if (!context.models.has(id)) throw errors.modelNotFound(id);
-    res.json(modelObject(id));
-  });
-
-  v1.post('/chat/completions', generationRoute(chatCompletionRequestSchema, chatFormat, context));
-  v1.post('/completions', generationRoute(completionRequestSchema, completionsFormat, context));
-  v1.post('/responses', generationRoute(responsesRequestSchema, responsesFormat, context));
-  v1.post('/embeddings', (req, res) => {
-    const request = parseBody(embeddingsRequestSchema, req.body);
-    const model = context.models.get(request.model);
-    if (!model) throw errors.modelNotFound(request.model);
-    res.json(embeddingsResponse(request, model.tokenizer));
+    sendJson(res, 200, modelObject(id));
   });
 
   app.use('/v1', v1);
   app.use((req, _res, next) => next(errors.routeNotFound(req.method, req.path)));
-  app.use(errorHandler(context));
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => sendError(res, error, context));
   return app;
 }
 
 /** Every failure becomes OpenAI's error shape; after SSE headers, an error event ends the stream. */
-function errorHandler(context: ServerContext) {
-  return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const apiError = toApiError(error);
-    context.metrics.rejected.inc({ status: String(apiError.status) });
-    if (res.headersSent) {
-      if (!res.writableEnded) res.end(sseData(apiError.toBody()) + SSE_DONE);
-      return;
-    }
-    res.status(apiError.status).set(apiError.headers).json(apiError.toBody());
-  };
+function sendError(res: ServerResponse, error: unknown, context: ServerContext): void {
+  const apiError = toApiError(error);
+  context.metrics.rejected.inc({ status: String(apiError.status) });
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end(sseData(apiError.toBody()) + SSE_DONE);
+    return;
+  }
+  // A request whose body was refused may still be arriving: close after answering.
+  if (apiError.status === 413) res.shouldKeepAlive = false;
+  sendJson(res, apiError.status, apiError.toBody(), apiError.headers);
 }
 
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  const httpError = error as { type?: string; status?: number; message?: string; limit?: number };
-  if (httpError?.type === 'entity.parse.failed') return errors.invalidJson(httpError.message ?? 'malformed JSON');
-  if (httpError?.type === 'entity.too.large') return errors.payloadTooLarge(httpError.limit ?? BODY_LIMIT_BYTES);
-  if (httpError?.type === 'encoding.unsupported' || httpError?.type === 'charset.unsupported') {
-    return errors.invalidParameter(null, httpError.message ?? 'unsupported encoding');
-  }
+  // Express's own 4xx errors (a malformed URI, say) keep their status.
+  const httpError = error as { status?: number; message?: string };
   if (typeof httpError?.status === 'number' && httpError.status >= 400 && httpError.status < 500) {
     return new ApiError(httpError.status, httpError.message ?? 'bad request', 'invalid_request_error', 'bad_request');
   }

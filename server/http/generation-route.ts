@@ -1,10 +1,6 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { randomBytes } from 'node:crypto';
-
-// Response ids: a per-process random prefix and a counter (unique, and cheaper than random bytes per request).
-const ID_PREFIX = randomBytes(6).toString('hex');
-let idCounter = 0;
 import { errors } from '../openai/errors';
 import type { EndpointFormat, ResponseIdentity } from '../openai/endpoint';
 import { usageOf } from '../openai/endpoint';
@@ -15,14 +11,22 @@ import { SseWriter } from './sse-writer';
 import { decideFaults, FAULT_HEADER } from './faults';
 import type { ServerContext } from './context';
 import { parseBody } from './validation';
+import { sendJson } from './node-io';
+
+// Response ids: a per-process random prefix and a counter (unique, and cheaper than random bytes per request).
+const ID_PREFIX = randomBytes(6).toString('hex');
+let idCounter = 0;
+
+/** A POST route that takes its already-parsed JSON body; a thrown error becomes the OpenAI error answer. */
+export type JsonRoute = (body: unknown, req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /**
  * One handler serves chat completions, completions and responses: parse → plan → run through the
  * model's engine → stream frames (or answer whole) as the endpoint's format writes them.
  */
-export function generationRoute<Schema extends z.ZodType<{ model: string }>>(schema: Schema, format: EndpointFormat<z.infer<Schema>>, context: ServerContext) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const request = parseBody(schema, req.body);
+export function generationRoute<Schema extends z.ZodType<{ model: string }>>(schema: Schema, format: EndpointFormat<z.infer<Schema>>, context: ServerContext): JsonRoute {
+  return async (body, req, res) => {
+    const request = parseBody(schema, body);
     const model = context.models.get(request.model);
     if (!model) throw errors.modelNotFound(request.model);
     const spec = format.toSpec(request, model.tokenizer);
@@ -117,7 +121,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
             onDelta: observeToken,
             onFinished: (at_ms) => {
               finishObservation(at_ms);
-              res.status(200).json(format.complete(identity, plans, usage, request));
+              sendJson(res, 200, format.complete(identity, plans, usage, request));
               resolve();
             },
           });

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { startMock } from '../helpers/mock-server';
 import type { RunningServer } from '../../server';
 import { parseProfile } from '../../server/profiles/registry';
@@ -63,6 +64,29 @@ test('an unknown model is a 404 model_not_found and an unknown route a 404', asy
 test('a body over the limit is a 413', async () => {
   const huge = JSON.stringify({ model: 'instant-model', messages: [{ role: 'user', content: 'x'.repeat(9 * 1024 * 1024) }] });
   expectError(await post(mock, '/chat/completions', huge), 413, 'invalid_request_error', 'request_too_large');
+});
+
+test('a gzip-compressed body up to the limit is read, and one that inflates past it is a 413', async () => {
+  const small = await fetch(`${mock.baseURL}/chat/completions`, { method: 'POST', body: gzipSync(chat('instant-model', { max_tokens: 3 })), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+  expect(small.status).toBe(200);
+  expect(((await small.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBe(3);
+  const bomb = gzipSync(JSON.stringify({ model: 'instant-model', messages: [{ role: 'user', content: 'x'.repeat(9 * 1024 * 1024) }] }));
+  expectError(await post(mock, '/chat/completions', bomb as unknown as string, { 'content-encoding': 'gzip' }), 413, 'invalid_request_error', 'request_too_large');
+});
+
+test('a body in another charset or an unknown encoding is a 400, and an empty body names the missing model', async () => {
+  expectError(await post(mock, '/chat/completions', chat('instant-model'), { 'content-type': 'application/json; charset=latin1' }), 400, 'invalid_request_error', 'invalid_request');
+  expectError(await post(mock, '/chat/completions', chat('instant-model'), { 'content-encoding': 'zstd-unknown' }), 400, 'invalid_request_error', 'invalid_request');
+  const empty = await post(mock, '/chat/completions', '');
+  expectError(empty, 400, 'invalid_request_error', 'invalid_value');
+  expect(empty.body.error.param).toBe('model');
+});
+
+test('generation routes match as express would: a trailing slash, a query string and any case', async () => {
+  for (const path of ['/chat/completions/', '/chat/completions?api-version=1', '/Chat/Completions']) {
+    const response = await fetch(`${mock.baseURL}${path}`, { method: 'POST', body: chat('instant-model', { max_tokens: 2 }), headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(200);
+  }
 });
 
 test('a full queue is a 429 with Retry-After', async () => {
