@@ -63,13 +63,14 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     const totalSlots = plans.reduce((sum, plan) => sum + plan.reasoningTokens + Math.max(plan.contentPieces.length, plan.toolCalls[0]?.argumentPieces.length ?? 0), 0);
     let deliveredSlots = 0;
 
-    const itlChild = context.metrics.itl.labels(context.metrics.labelsFor(model.id));
+    const modelSeries = context.metrics.forModel(model.id);
+    const itlSeries = modelSeries.itl;
     const observeToken = (delta: Delta) => {
       // vLLM's TTFT is the first generated token, hidden reasoning included.
       if (timing.first_ms === undefined) timing.first_ms = delta.due_ms;
       else {
         const gap_s = (delta.due_ms - timing.last_ms) / 1000 / delta.tokens;
-        for (let i = 0; i < delta.tokens; i++) itlChild.observe(gap_s);
+        for (let i = 0; i < delta.tokens; i++) itlSeries.observe(gap_s);
       }
       timing.last_ms = delta.due_ms;
     };
@@ -89,7 +90,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
         e2e_s: (end_ms - arrival_ms) / 1000,
       });
       if (ttft_ms !== undefined && usage.completion_tokens > 1) {
-        context.metrics.tpot.observe(context.metrics.labelsFor(model.id), (end_ms - ttft_ms) / 1000 / (usage.completion_tokens - 1));
+        modelSeries.tpot.observe((end_ms - ttft_ms) / 1000 / (usage.completion_tokens - 1));
       }
     };
 

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundCounter, BoundHistogram, type CounterSeries, type HistogramSeries } from './bound-metrics';
 import type { EngineStats } from '../engine/types';
 
 /** vLLM's 1-2-5 bucket series up to `max` (vllm/v1/metrics/loggers.py, build_1_2_5_buckets). */
@@ -34,6 +35,28 @@ export interface RequestObservation {
   e2e_s: number;
 }
 
+/** A model's bound histogram series (see `ServerMetrics.forModel`). */
+export interface ModelSeries {
+  labels: { model_name: string; engine: string };
+  promptTokens: CounterSeries;
+  generationTokens: CounterSeries;
+  ttft: HistogramSeries;
+  itl: HistogramSeries;
+  tpot: HistogramSeries;
+  requestTpot: HistogramSeries;
+  e2e: HistogramSeries;
+  queueTime: HistogramSeries;
+  inferenceTime: HistogramSeries;
+  prefillTime: HistogramSeries;
+  decodeTime: HistogramSeries;
+  requestPromptTokens: HistogramSeries;
+  requestGenerationTokens: HistogramSeries;
+  requestMaxTokens: HistogramSeries;
+  requestN: HistogramSeries;
+  iterationTokens: HistogramSeries;
+  stepDuration: HistogramSeries;
+}
+
 /**
  * The mock's Prometheus metrics on its own Registry: vLLM's names, types, buckets and `model_name`
  * label where vLLM has the metric, `tokenbench_` for the rest.
@@ -48,9 +71,9 @@ export class ServerMetrics {
   readonly waiting = new Gauge({ name: 'vllm:num_requests_waiting', help: 'Number of requests waiting to be processed.', labelNames: this.label, registers: [this.registry] });
   readonly kvUsage = new Gauge({ name: 'vllm:kv_cache_usage_perc', help: 'KV-cache usage. 1 means 100 percent usage.', labelNames: this.label, registers: [this.registry] });
   readonly cacheConfig = new Gauge({ name: 'vllm:cache_config_info', help: 'Information of the LLMEngine CacheConfig', labelNames: ['model_name', 'engine', 'block_size', 'num_gpu_blocks'], registers: [this.registry] });
-  readonly promptTokens = new Counter({ name: 'vllm:prompt_tokens_total', help: 'Number of prefill tokens processed.', labelNames: this.label, registers: [this.registry] });
-  readonly generationTokens = new Counter({ name: 'vllm:generation_tokens_total', help: 'Number of generation tokens processed.', labelNames: this.label, registers: [this.registry] });
-  readonly requestSuccess = new Counter({ name: 'vllm:request_success_total', help: 'Count of successfully processed requests.', labelNames: ['model_name', 'engine', 'finished_reason'], registers: [this.registry] });
+  readonly promptTokens = new BoundCounter('vllm:prompt_tokens_total', 'Number of prefill tokens processed.', this.label, this.registry);
+  readonly generationTokens = new BoundCounter('vllm:generation_tokens_total', 'Number of generation tokens processed.', this.label, this.registry);
+  readonly requestSuccess = new BoundCounter('vllm:request_success_total', 'Count of successfully processed requests.', ['model_name', 'engine', 'finished_reason'], this.registry);
   readonly prefixCacheQueries = new Counter({ name: 'vllm:prefix_cache_queries_total', help: 'Prefix cache queries, in terms of number of queried tokens.', labelNames: this.label, registers: [this.registry] });
   readonly prefixCacheHits = new Counter({ name: 'vllm:prefix_cache_hits_total', help: 'Prefix cache hits, in terms of number of cached tokens.', labelNames: this.label, registers: [this.registry] });
   readonly ttft = this.histogram('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', VLLM_TTFT_BUCKETS_S);
@@ -70,23 +93,56 @@ export class ServerMetrics {
   readonly stepTime = new Gauge({ name: 'tokenbench_step_seconds', help: 'Duration of the last engine step in seconds.', labelNames: this.modelLabel, registers: [this.registry] });
   readonly kvBlocksUsed = new Gauge({ name: 'tokenbench_kv_blocks_used', help: 'KV cache blocks in use.', labelNames: this.modelLabel, registers: [this.registry] });
   readonly kvBlocksFree = new Gauge({ name: 'tokenbench_kv_blocks_free', help: 'KV cache blocks free.', labelNames: this.modelLabel, registers: [this.registry] });
-  readonly stepDuration = new Histogram({ name: 'tokenbench_step_duration_seconds', help: 'Engine iteration (batch step) durations in seconds.', buckets: SUB_MS_BUCKETS_S.concat([2.5, 5, 10]), labelNames: this.modelLabel, registers: [this.registry] });
+  readonly stepDuration = new BoundHistogram('tokenbench_step_duration_seconds', 'Engine iteration (batch step) durations in seconds.', SUB_MS_BUCKETS_S.concat([2.5, 5, 10]), this.modelLabel, this.registry);
   readonly preemptions = new Counter({ name: 'vllm:num_preemptions_total', help: 'Cumulative number of preemption from the engine.', labelNames: this.label, registers: [this.registry] });
-  readonly iterationTokens = new Histogram({ name: 'vllm:iteration_tokens_total', help: 'Histogram of number of tokens per engine_step.', buckets: [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384], labelNames: this.label, registers: [this.registry] });
-  readonly requestN = new Histogram({ name: 'vllm:request_params_n', help: 'Histogram of the n request parameter.', buckets: [1, 2, 5, 10, 20], labelNames: this.label, registers: [this.registry] });
+  readonly iterationTokens = this.histogram('vllm:iteration_tokens_total', 'Histogram of number of tokens per engine_step.', [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384]);
+  readonly requestN = this.histogram('vllm:request_params_n', 'Histogram of the n request parameter.', [1, 2, 5, 10, 20]);
   private readonly preemptionsSeen = new Map<string, number>();
   readonly profileInfo = new Gauge({ name: 'tokenbench_profile_info', help: 'The latency profile serving each model.', labelNames: ['model_name', 'profile', 'kind'], registers: [this.registry] });
   readonly faults = new Counter({ name: 'tokenbench_faults_injected_total', help: 'Faults injected on purpose, by kind.', labelNames: ['model_name', 'fault'], registers: [this.registry] });
   readonly rejected = new Counter({ name: 'tokenbench_requests_rejected_total', help: 'Requests answered with an error, by HTTP status.', labelNames: ['status'], registers: [this.registry] });
   readonly cancelled = new Counter({ name: 'tokenbench_requests_cancelled_total', help: 'Requests whose client disconnected before the end.', labelNames: this.modelLabel, registers: [this.registry] });
-  readonly writeLag = new Histogram({ name: 'tokenbench_token_write_lag_seconds', help: 'Delay between a token being due and its write to the socket.', buckets: SUB_MS_BUCKETS_S, registers: [this.registry] });
+  readonly writeLag = new BoundHistogram('tokenbench_token_write_lag_seconds', 'Delay between a token being due and its write to the socket.', SUB_MS_BUCKETS_S, [], this.registry).labels({});
+  private readonly perModel = new Map<string, ModelSeries>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tokenbench_process_' });
   }
 
-  private histogram(name: string, help: string, buckets: number[]): Histogram<'model_name' | 'engine'> {
-    return new Histogram({ name, help, buckets, labelNames: this.label, registers: [this.registry] });
+  private histogram(name: string, help: string, buckets: number[]): BoundHistogram<'model_name' | 'engine'> {
+    return new BoundHistogram(name, help, buckets, this.label, this.registry);
+  }
+
+  /** Every per-model series, bound once, so the token path observes without label lookups. */
+  forModel(model: string): ModelSeries {
+    let series = this.perModel.get(model);
+    if (!series) {
+      const labels = this.labelsFor(model);
+      series = {
+        labels,
+        promptTokens: this.promptTokens.labels(labels),
+        generationTokens: this.generationTokens.labels(labels),
+        ttft: this.ttft.labels(labels),
+        itl: this.itl.labels(labels),
+        tpot: this.tpot.labels(labels),
+        requestTpot: this.requestTpot.labels(labels),
+        e2e: this.e2e.labels(labels),
+        queueTime: this.queueTime.labels(labels),
+        inferenceTime: this.inferenceTime.labels(labels),
+        prefillTime: this.prefillTime.labels(labels),
+        decodeTime: this.decodeTime.labels(labels),
+        requestPromptTokens: this.requestPromptTokens.labels(labels),
+        requestGenerationTokens: this.requestGenerationTokens.labels(labels),
+        requestMaxTokens: this.requestMaxTokens.labels(labels),
+        requestN: this.requestN.labels(labels),
+        iterationTokens: this.iterationTokens.labels(labels),
+        stepDuration: this.stepDuration.labels({ model_name: model }),
+      };
+      // vLLM exports every finished reason from the start, at 0.
+      for (const finished_reason of ['stop', 'length', 'abort']) this.requestSuccess.labels({ ...labels, finished_reason });
+      this.perModel.set(model, series);
+    }
+    return series;
   }
 
   /** vLLM's label set for a model. */
@@ -96,27 +152,28 @@ export class ServerMetrics {
 
   /** One engine iteration: its token count (vLLM's iteration histogram) and duration. */
   observeStep(model: string, tokens: number, step_s: number): void {
-    this.iterationTokens.observe(this.labelsFor(model), tokens);
-    this.stepDuration.observe({ model_name: model }, step_s);
+    const series = this.forModel(model);
+    series.iterationTokens.observe(tokens);
+    series.stepDuration.observe(step_s);
   }
 
   observeRequest(observation: RequestObservation): void {
-    const labels = this.labelsFor(observation.model);
-    this.promptTokens.inc(labels, observation.promptTokens);
-    this.generationTokens.inc(labels, observation.generationTokens);
-    this.requestSuccess.inc({ ...labels, finished_reason: observation.finishReason });
-    this.requestN.observe(labels, observation.n);
-    this.requestPromptTokens.observe(labels, observation.promptTokens);
-    this.requestGenerationTokens.observe(labels, observation.generationTokens);
-    if (observation.maxTokens !== undefined) this.requestMaxTokens.observe(labels, observation.maxTokens);
-    this.e2e.observe(labels, observation.e2e_s);
-    this.queueTime.observe(labels, observation.queue_s);
-    this.inferenceTime.observe(labels, Math.max(0, observation.e2e_s - observation.queue_s));
-    if (observation.ttft_s !== undefined) this.ttft.observe(labels, observation.ttft_s);
-    if (observation.prefill_s !== undefined) this.prefillTime.observe(labels, observation.prefill_s);
+    const series = this.forModel(observation.model);
+    series.promptTokens.inc(observation.promptTokens);
+    series.generationTokens.inc(observation.generationTokens);
+    this.requestSuccess.labels({ model_name: observation.model, engine: '0', finished_reason: observation.finishReason }).inc();
+    series.requestN.observe(observation.n);
+    series.requestPromptTokens.observe(observation.promptTokens);
+    series.requestGenerationTokens.observe(observation.generationTokens);
+    if (observation.maxTokens !== undefined) series.requestMaxTokens.observe(observation.maxTokens);
+    series.e2e.observe(observation.e2e_s);
+    series.queueTime.observe(observation.queue_s);
+    series.inferenceTime.observe(Math.max(0, observation.e2e_s - observation.queue_s));
+    if (observation.ttft_s !== undefined) series.ttft.observe(observation.ttft_s);
+    if (observation.prefill_s !== undefined) series.prefillTime.observe(observation.prefill_s);
     if (observation.decode_s !== undefined) {
-      this.decodeTime.observe(labels, observation.decode_s);
-      if (observation.generationTokens > 1) this.requestTpot.observe(labels, observation.decode_s / (observation.generationTokens - 1));
+      series.decodeTime.observe(observation.decode_s);
+      if (observation.generationTokens > 1) series.requestTpot.observe(observation.decode_s / (observation.generationTokens - 1));
     }
   }
 
