@@ -1,9 +1,12 @@
 /**
  * npm run bench:server — the mock's own overhead, measured against baselines in the same run:
  *  1. non-streaming req/s of the mock (instant profile) vs a bare node:http JSON handler (autocannon);
- *  2. 1,000 concurrent streams at 50 tokens/s each: aggregate tokens/s and how late each token is
- *     written versus when it was due (from the server's tokenbench_token_write_lag_seconds).
+ *  2. 100 … 1,000 concurrent streams at 50 tokens/s each: aggregate tokens/s against the ideal, the
+ *     mock's CPU per streamed token, and how late each token is written versus when it was due
+ *     (from the server's tokenbench_token_write_lag_seconds, warm-up excluded).
  * The server runs in its own process so the load generator does not share its event loop.
+ * Knobs: BENCH_ONLY=non-streaming|streams, BENCH_DURATION_S, STREAM_LEVELS=100,1000, TOKENS_EACH,
+ * RAMP_S, BENCH_NODE_ARGS (for the mock's node, e.g. --cpu-prof).
  */
 import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,6 +16,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { startMockProcess } from '../test/helpers/mock-process';
+import { formatTable } from '../cli/table';
 // autocannon ships no types
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon');
@@ -49,11 +53,20 @@ async function nonStreaming(): Promise<void> {
   }
 }
 
-/** Quantile from a cumulative Prometheus histogram, interpolating within the bucket (histogram_quantile). */
-function histogramQuantile(text: string, name: string, q: number): number {
-  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"[^}]*\\} (\\S+)$`, 'gm'))].map((match) => ({ le: match[1] === '+Inf' ? Infinity : Number(match[1]), count: Number(match[2]) }));
-  const total = buckets[buckets.length - 1].count;
-  const rank = q * total;
+interface Bucket {
+  le: number;
+  count: number;
+}
+
+/** A Prometheus histogram's cumulative buckets, as exposed. */
+function histogramBuckets(text: string, name: string): Bucket[] {
+  return [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"[^}]*\\} (\\S+)$`, 'gm'))].map((match) => ({ le: match[1] === '+Inf' ? Infinity : Number(match[1]), count: Number(match[2]) }));
+}
+
+/** Quantile of what was observed between two scrapes, interpolating within the bucket (as histogram_quantile does). */
+function quantileBetween(before: Bucket[], after: Bucket[], q: number): number {
+  const buckets = after.map((bucket, index) => ({ le: bucket.le, count: bucket.count - (before[index]?.count ?? 0) }));
+  const rank = q * buckets[buckets.length - 1].count;
   let previous = { le: 0, count: 0 };
   for (const bucket of buckets) {
     if (bucket.count >= rank) {
@@ -65,41 +78,88 @@ function histogramQuantile(text: string, name: string, q: number): number {
   return NaN;
 }
 
-async function manyStreams(): Promise<void> {
-  const directory = mkdtempSync(join(tmpdir(), 'tokenbench-bench-'));
-  const profile = join(directory, 'fifty-tps.yaml');
-  writeFileSync(profile, 'kind: empirical\nmodel: fifty-tps\nttft_ms: {dist: constant, value: 20}\nitl_ms: {dist: constant, value: 20}\n');
-  const mock = await startMockProcess(['--profile', profile]);
-  const streams = 1000;
-  const tokensEach = 150; // 3 s per stream at 50 tokens/s
+interface StreamLevel {
+  streams: number;
+  tokensPerSecond: number;
+  idealTokensPerSecond: number;
+  cpuPerToken_us: number;
+  lagP50_ms: number;
+  lagP99_ms: number;
+}
+
+/**
+ * `streams` streams of 50 tokens/s each, started evenly over RAMP_S (as a load tester ramps up,
+ * so the streams' token phases spread instead of arriving in lockstep), each running TOKENS_EACH
+ * tokens. A fresh mock per level, so its lag histogram and CPU time are this level's alone.
+ */
+async function streamLevel(streams: number, profile: string): Promise<StreamLevel> {
+  const tokensEach = Number(process.env.TOKENS_EACH ?? 200);
+  const ramp_s = Number(process.env.RAMP_S ?? 1);
+  const mock = await startMockProcess(['--profile', profile], { nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ') });
   const dispatcher = new Agent({ connections: streams });
+  const scrape = async () => (await request(`${mock.url}/metrics`, { dispatcher })).body.text();
+  const cpuSeconds = (text: string) => Number(/^tokenbench_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1]);
+  const lagName = 'tokenbench_token_write_lag_seconds';
   try {
+    // Warm-up, excluded from the figures (as a load test's warm-up is): the mock's code is still
+    // being compiled for the first second of traffic, and connections are opened here.
+    await runStreams(mock.baseURL, dispatcher, streams, 25, ramp_s / 2);
+    const beforeText = await scrape();
+    const cpuBefore_s = cpuSeconds(beforeText);
     const started = performance.now();
-    let tokens = 0;
-    await Promise.all(
-      Array.from({ length: streams }, async () => {
-        const response = await request(`${mock.baseURL}/chat/completions`, {
-          method: 'POST',
-          dispatcher,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'fifty-tps', messages: [{ role: 'user', content: 'go' }], max_tokens: tokensEach, ignore_eos: true, stream: true, stream_options: { include_usage: true } }),
-        });
-        const text = await response.body.text();
-        const usage = /"completion_tokens":(\d+)/.exec(text);
-        tokens += usage ? Number(usage[1]) : 0;
-      }),
-    );
+    const tokens = await runStreams(mock.baseURL, dispatcher, streams, tokensEach, ramp_s);
     const elapsed_s = (performance.now() - started) / 1000;
-    const metrics = await (await request(`${mock.url}/metrics`, { dispatcher })).body.text();
-    const p50 = histogramQuantile(metrics, 'tokenbench_token_write_lag_seconds', 0.5) * 1000;
-    const p99 = histogramQuantile(metrics, 'tokenbench_token_write_lag_seconds', 0.99) * 1000;
-    const ideal = (streams * tokensEach) / (0.02 + (tokensEach - 1) * 0.02);
-    console.log(`1,000 streams × 50 tok/s: ${(tokens / elapsed_s).toFixed(0)} tokens/s aggregate over ${elapsed_s.toFixed(2)} s (ideal ${ideal.toFixed(0)}, ratio ${(tokens / elapsed_s / ideal).toFixed(2)})`);
-    console.log(`token write lag (due → written): p50 ${p50.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms (goal p99 ≤ 2 ms)`);
+    const metrics = await scrape();
+    const ideal_s = ramp_s * ((streams - 1) / streams) + 0.02 * tokensEach;
+    const [before, after] = [histogramBuckets(beforeText, lagName), histogramBuckets(metrics, lagName)];
+    return {
+      streams,
+      tokensPerSecond: tokens / elapsed_s,
+      idealTokensPerSecond: (streams * tokensEach) / ideal_s,
+      cpuPerToken_us: ((cpuSeconds(metrics) - cpuBefore_s) / tokens) * 1e6,
+      lagP50_ms: quantileBetween(before, after, 0.5) * 1000,
+      lagP99_ms: quantileBetween(before, after, 0.99) * 1000,
+    };
   } finally {
     await dispatcher.close();
     await mock.close();
   }
+}
+
+/** `streams` streaming chat requests started evenly over `ramp_s`; resolves with the tokens received. */
+async function runStreams(baseURL: string, dispatcher: Agent, streams: number, tokensEach: number, ramp_s: number): Promise<number> {
+  let tokens = 0;
+  await Promise.all(
+    Array.from({ length: streams }, async (_, index) => {
+      await new Promise((resolve) => setTimeout(resolve, (index * ramp_s * 1000) / streams));
+      const response = await request(`${baseURL}/chat/completions`, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'fifty-tps', messages: [{ role: 'user', content: 'go' }], max_tokens: tokensEach, ignore_eos: true, stream: true, stream_options: { include_usage: true } }),
+      });
+      const text = await response.body.text();
+      const usage = /"completion_tokens":(\d+)/.exec(text);
+      tokens += usage ? Number(usage[1]) : 0;
+    }),
+  );
+  return tokens;
+}
+
+async function manyStreams(): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'tokenbench-bench-'));
+  const profile = join(directory, 'fifty-tps.yaml');
+  writeFileSync(profile, 'kind: empirical\nmodel: fifty-tps\nttft_ms: {dist: constant, value: 20}\nitl_ms: {dist: constant, value: 20}\n');
+  const levels = (process.env.STREAM_LEVELS ?? '100,250,500,1000').split(',').map(Number);
+  console.log(`streams at 50 tokens/s each (started over ${process.env.RAMP_S ?? 1} s); token write lag = written − due, from the mock's tokenbench_token_write_lag_seconds`);
+  const rows: number[][] = [];
+  for (const streams of levels) {
+    process.stderr.write(`  ${streams} streams…\n`);
+    const level = await streamLevel(streams, profile);
+    rows.push([level.streams, Math.round(level.tokensPerSecond), level.tokensPerSecond / level.idealTokensPerSecond, level.cpuPerToken_us, level.lagP50_ms, level.lagP99_ms]);
+  }
+  console.log(formatTable(['streams', 'tokens/s', 'of ideal', 'mock CPU µs/token', 'lag p50 ms', 'lag p99 ms'], rows));
+  console.log('goal at 1,000 streams: lag p99 ≤ 2 ms');
 }
 
 // BENCH_ONLY=non-streaming|streams runs one half.

@@ -106,7 +106,7 @@ export class ServerMetrics {
   private readonly perModel = new Map<string, ModelSeries>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tokenbench_process_' });
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tokenbench_' }); // tokenbench_process_cpu_seconds_total, tokenbench_nodejs_eventloop_lag_seconds, ...
   }
 
   private histogram(name: string, help: string, buckets: number[]): BoundHistogram<'model_name' | 'engine'> {

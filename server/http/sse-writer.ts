@@ -1,9 +1,15 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
  * Writes SSE frames to a response with backpressure: when the socket's buffer is full (`write`
  * returned false) frames queue here and leave together on `drain`. A client that stops reading
  * for good is cut off once `maxQueuedBytes` pile up, so memory stays bounded.
+ *
+ * Frames go straight to the socket, framed as HTTP chunks here: one write per token instead of
+ * node's chunked encoder (a cork, four buffers, and an uncork on the next tick), which took about a
+ * tenth off the mock's CPU per streamed token (21.0 → 18.5 µs in `npm run bench:server`).
+ * `res.end()` still writes the last chunk.
  */
 export class SseWriter {
   private queue: string[] = [];
@@ -11,16 +17,17 @@ export class SseWriter {
   private waitingForDrain = false;
   private pausedUntil?: NodeJS.Timeout;
   private ending = false;
+  /** The socket frames are written to, once the headers are out (null: write through `res`). */
+  private socket: Socket | null = null;
+  private readonly onDrain = () => {
+    this.waitingForDrain = false;
+    this.flush();
+  };
 
   constructor(
     private readonly res: ServerResponse,
     private readonly maxQueuedBytes = 16 * 1024 * 1024,
-  ) {
-    res.on('drain', () => {
-      this.waitingForDrain = false;
-      this.flush();
-    });
-  }
+  ) {}
 
   get closed(): boolean {
     return this.res.destroyed || this.res.writableEnded;
@@ -35,6 +42,14 @@ export class SseWriter {
       ...headers,
     });
     this.res.flushHeaders();
+    // A response queued behind another on a pipelined connection has no socket yet: it (rarely)
+    // keeps node's own path, which orders it after the response ahead.
+    if (this.res.socket && this.res.chunkedEncoding) {
+      this.socket = this.res.socket;
+      this.socket.on('drain', this.onDrain);
+    } else {
+      this.res.on('drain', this.onDrain);
+    }
   }
 
   write(frames: string[]): void {
@@ -65,20 +80,32 @@ export class SseWriter {
     this.flush();
   }
 
-  /** Cancels timers held for this stream (its stall). */
+  /** Cancels timers held for this stream (its stall) and lets go of its socket. */
   dispose(): void {
     if (this.pausedUntil) clearTimeout(this.pausedUntil);
     this.pausedUntil = undefined;
+    this.release();
+  }
+
+  private release(): void {
+    this.socket?.off('drain', this.onDrain);
+    this.res.off('drain', this.onDrain);
+    this.socket = null;
   }
 
   private flush(): void {
     if (this.waitingForDrain || this.pausedUntil || this.closed) return;
     if (this.queue.length > 0) {
-      const chunk = this.queue.length === 1 ? this.queue[0] : this.queue.join('');
+      const data = this.queue.length === 1 ? this.queue[0] : this.queue.join('');
       this.queue = [];
       this.queuedBytes = 0;
-      if (!this.res.write(chunk)) this.waitingForDrain = true;
+      const accepted = this.socket ? this.socket.write(`${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`) : this.res.write(data);
+      if (!accepted) this.waitingForDrain = true;
     }
-    if (this.ending && !this.waitingForDrain && this.queue.length === 0) this.res.end();
+    if (this.ending && !this.waitingForDrain && this.queue.length === 0) {
+      // The keep-alive socket goes on to serve other requests: stop listening on it first.
+      this.release();
+      this.res.end();
+    }
   }
 }

@@ -15,8 +15,8 @@ export interface MockProcess {
  * Runs `tokenbench serve` in its own process, so a measuring client does not share the server's
  * event loop (DESIGN §4b). Resolves once the server prints its URL.
  */
-export function startMockProcess(args: string[], options: { niceness?: number } = {}): Promise<MockProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startMockProcess(args: string[], options: { niceness?: number; nodeArgs?: string[] } = {}): Promise<MockProcess> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   // A lower CPU priority for the mock lets a co-located harness keep its schedule (as pinning would).
   if (options.niceness !== undefined && child.pid !== undefined) setPriority(child.pid, options.niceness);
   return new Promise((resolve, reject) => {
