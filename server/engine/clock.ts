@@ -96,10 +96,12 @@ export class RealClock implements Clock {
     this.immediate = undefined;
     this.timerAt_ms = Infinity;
     this.firing = true;
+    // Only what is due now: events falling due while these run wait for the next turn of the loop,
+    // so the writes they queued (microtasks) and incoming I/O are not held back by a growing batch.
+    const now = this.now_ms();
     for (;;) {
       const next = this.queue.peek();
       if (!next) break;
-      const now = this.now_ms();
       if (next.at_ms > now + this.coalesceWindow_ms) break;
       this.queue.pop();
       // A fired event can no longer be cancelled (cancel() must not count it twice).
