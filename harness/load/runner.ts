@@ -3,6 +3,7 @@ import type { RequestRecord } from '../client/record';
 import type { StreamClient } from '../client/stream-client';
 import type { Workload, WorkloadRequest } from '../workload/types';
 import { closedLoopStart_ms, openLoopSchedule, type LoadPattern } from './load-pattern';
+import { collectGarbageNow } from './quiet-heap';
 
 export interface RunPlan {
   pattern: LoadPattern;
@@ -76,6 +77,7 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
     const works = Array.from({ length: total }, (_, index) => workload.request(index));
     const bodies = works.map((work) => client.encode(work));
     await client.warmConnections(Math.min(total, 128));
+    collectGarbageNow();
     start = performance.now();
     const schedule = plan.pattern.kind === 'open' ? openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed, plan.rampUp_s) : [];
     const inFlight: Promise<void>[] = [];
