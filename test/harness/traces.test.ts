@@ -51,14 +51,15 @@ test('Azure timestamps keep their sub-millisecond digits', () => {
       lateness.push(record.sent_ms - expected);
       expect(record.requested_output_tokens).toBe(Math.max(1, rows[record.id].outputTokens));
     }
-    // The issue's bar is every row within 5 ms. Bodies are encoded and connections opened before the
-    // clock starts, so bursts of rows sharing a timestamp cost ~0.1 ms per send; what still misses is
-    // the odd stall when the mock (tokenizing 20 KB prompts) and jest take both cores. The test pins
-    // what holds with margin on a loaded CI machine (measured here: p90 0.1–3 ms, max 2–27 ms).
+    // The issue's bar is every row within 5 ms. Bodies are encoded, connections opened and garbage
+    // collected before the clock starts, so bursts of rows sharing a timestamp cost ~0.1 ms per send;
+    // what still misses is the odd stall when the mock (tokenizing 20 KB prompts, rendering /metrics)
+    // and the harness take both cores, or a young-generation collection. The test pins what holds with
+    // margin on a loaded CI machine (measured here over ten runs: p90 0.1–1.7 ms, max 2.3–6.3 ms).
     lateness.sort((a, b) => a - b);
     expect(lateness[Math.floor(0.9 * lateness.length)]).toBeLessThanOrEqual(5);
     process.stdout.write(`${file}: send lateness p50 ${lateness[100].toFixed(2)} ms, p90 ${lateness[180].toFixed(2)} ms, max ${lateness[199].toFixed(2)} ms\n`);
-    expect(lateness[lateness.length - 1]).toBeLessThanOrEqual(60);
+    expect(lateness[lateness.length - 1]).toBeLessThanOrEqual(25);
     expect(outcome.records.filter((record) => record.ok).length).toBe(200);
   }, 60_000);
 });
