@@ -29,7 +29,8 @@ export function serveCommand(): Command {
     .addOption(new Option('--seed <n>', 'seed for text, lengths and sampled latencies').env('TOKENBENCH_SEED').argParser(Number))
     .addOption(new Option('--api-key <key>', 'require Authorization: Bearer KEY').env('TOKENBENCH_API_KEY'))
     .addOption(new Option('--mode <mode>', 'answer text: generate (corpus), echo (repeat the prompt) or scripted (--fixtures)').choices(['generate', 'echo', 'scripted']).env('TOKENBENCH_MODE'))
-    .addOption(new Option('--fixtures <file>', 'scripted mode rules (YAML: rules: [{contains|regex, response|tool_call}])').env('TOKENBENCH_FIXTURES'));
+    .addOption(new Option('--fixtures <file>', 'scripted mode rules (YAML: rules: [{contains|regex, response|tool_call}])').env('TOKENBENCH_FIXTURES'))
+    .addOption(new Option('--stamp-writes', 'stamp receive and write times (monotonic ns) on streams, so a client on this machine can split latency into server and delivery').env('TOKENBENCH_STAMP_WRITES'));
   return addCompositionOptions(command).action(async (options) => {
       const config = options.config ? serveConfigSchema.parse(parseYaml(readFileSync(options.config, 'utf8'))) : {};
       const profileOption: string[] | undefined = typeof options.profile === 'string' ? options.profile.split(',') : options.profile;
@@ -44,6 +45,7 @@ export function serveCommand(): Command {
         apiKey: options.apiKey ?? config.api_key,
         mode: options.mode ?? config.mode,
         fixturesPath: options.fixtures ?? config.fixtures,
+        stampWrites: Boolean(options.stampWrites),
       });
       process.stdout.write(`tokenbench mock listening on ${running.url}\n  OpenAI base URL: ${running.baseURL}\n  models: ${[...running.context.models.keys()].join(', ')}\n`);
       const shutdown = () => {

@@ -22,6 +22,8 @@ export interface ServeOptions {
   fixturesPath?: string;
   /** Process-level metrics (heap, event-loop lag) on /metrics; off in tests that make many servers. */
   defaultMetrics?: boolean;
+  /** Stamp each response with the machine's monotonic clock (see `server/common/write-stamps.ts`). */
+  stampWrites?: boolean;
 }
 
 export interface RunningServer {
@@ -49,6 +51,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     mode: options.mode ?? (options.fixturesPath ? 'scripted' : 'generate'),
     scripted: options.fixturesPath ? ScriptedResponder.fromFile(options.fixturesPath) : undefined,
     apiKey: options.apiKey,
+    stampWrites: options.stampWrites ?? false,
   };
   for (const profile of profiles) metrics.profileInfo.set({ model_name: profile.model, profile: profile.name, kind: profile.kind }, 1);
   // Every model's series exist (at 0) from the first scrape, as vLLM's do.

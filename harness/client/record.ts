@@ -24,6 +24,12 @@ export interface RequestRecord {
   error: string | null;
   /** HTTP status, or 0 when the connection failed. */
   status: number;
+  /**
+   * Only against a target on this machine that stamps its clock (`tokenbench serve --stamp-writes`):
+   * request_ms from this client's send to the server's handler, and per visible chunk the time from
+   * the server's write to this client's timestamp. What the harness adds to what it measures.
+   */
+  delivery?: { request_ms: number; chunks_ms: number[] };
 }
 
 /**

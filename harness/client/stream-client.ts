@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { getTokenizer, type Tokenizer } from '../../server/text/tokenizer';
+import { parseWriteStamp, performanceToMonotonic_ns, RECEIVED_HEADER } from '../../server/common/write-stamps';
 import type { WorkloadRequest } from '../workload/types';
 import { applyChunkTimings, emptyRecord, type RequestRecord } from './record';
 
@@ -23,6 +24,8 @@ export interface ClientOptions {
 interface ContentChunk {
   at_ms: number;
   text: string;
+  /** The server's write stamp for the read that carried it (targets that stamp; see write-stamps.ts). */
+  written_ns?: bigint;
 }
 
 /**
@@ -100,7 +103,11 @@ export class StreamClient {
     let streamError: string | null = null;
     let sawDone = false;
     let now_ms = 0;
+    let writeStamp_ns: bigint | undefined;
     const parser = createParser({
+      onComment: (comment) => {
+        writeStamp_ns = parseWriteStamp(comment) ?? writeStamp_ns;
+      },
       onEvent: (event: EventSourceMessage) => {
         if (event.data === '[DONE]') {
           sawDone = true;
@@ -124,12 +131,13 @@ export class StreamClient {
         const toolArgs: string = choice.delta?.tool_calls?.map((call: any) => call.function?.arguments ?? '').join('') ?? '';
         const reasoning: string = choice.delta?.reasoning_content ?? choice.delta?.reasoning ?? '';
         if (reasoning && firstReasoning_ms === null) firstReasoning_ms = now_ms;
-        if (text || toolArgs) chunks.push({ at_ms: now_ms, text: text + toolArgs });
+        if (text || toolArgs) chunks.push({ at_ms: now_ms, text: text + toolArgs, written_ns: writeStamp_ns });
       },
     });
 
     const sent = performance.now();
     record.sent_ms = sent - runStart_ms;
+    let received_ns: bigint | undefined;
     try {
       const response = await request(this.url, {
         method: 'POST',
@@ -141,6 +149,8 @@ export class StreamClient {
         signal,
       });
       record.status = response.statusCode;
+      const received = response.headers[RECEIVED_HEADER];
+      if (typeof received === 'string') received_ns = BigInt(received);
       if (response.statusCode !== 200) {
         const text = await response.body.text();
         let code = `http_${response.statusCode}`;
@@ -171,6 +181,7 @@ export class StreamClient {
     }
 
     this.finish(record, chunks, usage, firstReasoning_ms);
+    if (received_ns !== undefined) record.delivery = deliveryTimes(sent, received_ns, chunks);
     record.ok = record.error === null && record.ttft_ms !== null;
     if (record.error === null && record.ttft_ms === null) record.error = 'no_content';
     return record;
@@ -204,6 +215,15 @@ export class StreamClient {
     if (this.deferring) this.deferred.push(attribute);
     else attribute();
   }
+}
+
+/** Where the time went, from a stamping server's monotonic clock (same machine only). */
+function deliveryTimes(sent_ms: number, received_ns: bigint, chunks: readonly ContentChunk[]): NonNullable<RequestRecord['delivery']> {
+  const sent_ns = performanceToMonotonic_ns(sent_ms);
+  return {
+    request_ms: Number(received_ns - sent_ns) / 1e6,
+    chunks_ms: chunks.map((chunk) => (chunk.written_ns === undefined ? NaN : Number(performanceToMonotonic_ns(sent_ms + chunk.at_ms) - chunk.written_ns) / 1e6)),
+  };
 }
 
 /**

@@ -41,11 +41,19 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
   const total = Math.min(plan.requests, workload.size);
   const deadline_ms = plan.duration_s !== undefined ? plan.duration_s * 1000 : Infinity;
 
-  // Warm-up requests (like vLLM's initial test prompt) check the target and warm connections and code paths.
-  for (let i = 0; i < plan.warmup && !stop.aborted; i++) {
-    const index = Number.isFinite(workload.size) ? (total + i) % workload.size : total + i;
-    await client.send(workload.request(index), 0, performance.now());
-  }
+  // Warm-up requests (like vLLM's initial test prompt) check the target and warm connections and code
+  // paths; a closed loop sends them at its own concurrency, so the first measured wave is not the
+  // first the target (or this process) has seen.
+  const warmupConcurrency = plan.pattern.kind === 'closed' ? Math.max(1, Math.min(plan.pattern.concurrency, plan.warmup)) : 1;
+  let nextWarmup = 0;
+  const warmupWorker = async () => {
+    while (nextWarmup < plan.warmup && !stop.aborted) {
+      const i = nextWarmup++;
+      const index = Number.isFinite(workload.size) ? (total + i) % workload.size : total + i;
+      await client.send(workload.request(index), 0, performance.now());
+    }
+  };
+  await Promise.all(Array.from({ length: warmupConcurrency }, warmupWorker));
 
   let start = performance.now();
   const elapsed = () => performance.now() - start;
@@ -61,6 +69,9 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
   if (plan.pattern.kind === 'closed' && !workload.timed) {
     let next = 0;
     const concurrency = plan.pattern.concurrency;
+    // Connections are opened before the clock starts: TTFT measures serving, not TCP handshakes.
+    await client.warmConnections(Math.min(concurrency, total));
+    start = performance.now();
     const worker = async (worker: number) => {
       const start_ms = closedLoopStart_ms(worker, concurrency, plan.rampUp_s);
       if (start_ms > 0) await sleep(start_ms, stop);

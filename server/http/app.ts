@@ -11,6 +11,7 @@ import type { ServerContext } from './context';
 import { generationRoute, type JsonRoute } from './generation-route';
 import { BODY_LIMIT_BYTES, readJsonBody, sendJson } from './node-io';
 import { parseBody } from './validation';
+import { monotonicNow_ns, RECEIVED_HEADER } from '../common/write-stamps';
 import { sseData, SSE_DONE } from '../openai/sse';
 
 /**
@@ -31,6 +32,7 @@ export function createRequestListener(context: ServerContext): RequestListener {
   return (req, res) => {
     const route = req.method === 'POST' ? postRoutes.get(routePath(req.url)) : undefined;
     if (!route) return void controlPlane(req, res);
+    if (context.stampWrites) res.setHeader(RECEIVED_HEADER, String(monotonicNow_ns()));
     const keyError = checkKey?.(req.headers.authorization);
     const answer = keyError ? Promise.reject(keyError) : readJsonBody(req, BODY_LIMIT_BYTES).then((body) => route(body, req, res));
     answer.catch((error) => sendError(res, error, context));

@@ -13,4 +13,6 @@ export interface ServerContext {
   mode: ResponseMode;
   scripted?: ScriptedResponder;
   apiKey?: string;
+  /** Stamp receive and write times on streamed responses (bench:harness splits latency with them). */
+  stampWrites: boolean;
 }

@@ -133,7 +133,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
       return;
     }
 
-    const writer = new SseWriter(res);
+    const writer = new SseWriter(res, { stampWrites: context.stampWrites });
     let faultFired = false;
     const maybeInjectMidStreamFault = () => {
       if (faultFired || deliveredSlots < totalSlots / 2) return;

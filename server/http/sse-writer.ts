@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { writeStampLine } from '../common/write-stamps';
 
 /**
  * Writes SSE frames to a response with backpressure: when the socket's buffer is full (`write`
@@ -24,10 +25,16 @@ export class SseWriter {
     this.flush();
   };
 
+  private readonly maxQueuedBytes: number;
+  private readonly stampWrites: boolean;
+
   constructor(
     private readonly res: ServerResponse,
-    private readonly maxQueuedBytes = 16 * 1024 * 1024,
-  ) {}
+    options: { maxQueuedBytes?: number; stampWrites?: boolean } = {},
+  ) {
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
+    this.stampWrites = options.stampWrites ?? false;
+  }
 
   get closed(): boolean {
     return this.res.destroyed || this.res.writableEnded;
@@ -96,7 +103,8 @@ export class SseWriter {
   private flush(): void {
     if (this.waitingForDrain || this.pausedUntil || this.closed) return;
     if (this.queue.length > 0) {
-      const data = this.queue.length === 1 ? this.queue[0] : this.queue.join('');
+      const frames = this.queue.length === 1 ? this.queue[0] : this.queue.join('');
+      const data = this.stampWrites ? writeStampLine() + frames : frames;
       this.queue = [];
       this.queuedBytes = 0;
       const accepted = this.socket ? this.socket.write(`${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`) : this.res.write(data);

@@ -1,0 +1,50 @@
+import OpenAI from 'openai';
+import { startMock } from '../helpers/mock-server';
+import type { RunningServer } from '../../server';
+import { StreamClient } from '../../harness/client/stream-client';
+import { SyntheticWorkload } from '../../harness/workload/synthetic';
+
+let stamped: RunningServer;
+let plain: RunningServer;
+beforeAll(async () => {
+  [stamped, plain] = await Promise.all([startMock({ profiles: ['constant'], stampWrites: true }), startMock({ profiles: ['constant'] })]);
+});
+afterAll(() => Promise.all([stamped.close(), plain.close()]));
+
+const workload = new SyntheticWorkload({ prompt: { dist: 'constant', value: 16 }, output: { dist: 'constant', value: 12 }, prefix: 0 }, 1);
+
+test('against a stamping mock, each request records its send delay and every chunk its delivery time', async () => {
+  const client = new StreamClient({ baseURL: stamped.baseURL, model: 'constant-model', api: 'chat', connections: 1, timeout_ms: 30_000, fixOutputLength: true });
+  const record = await client.send(workload.request(0), 0, performance.now());
+  await client.close();
+  expect(record.ok).toBe(true);
+  expect(record.delivery).toBeDefined();
+  const { request_ms, chunks_ms } = record.delivery!;
+  expect(chunks_ms).toHaveLength(12);
+  // Same machine, same clock: positive, and small next to the 200 ms TTFT and 20 ms gaps.
+  for (const delay of [request_ms, ...chunks_ms]) {
+    expect(delay).toBeGreaterThan(0);
+    expect(delay).toBeLessThan(50);
+  }
+  // What the server took is what was measured less what delivery added: its TTFT is at least the profile's.
+  expect(record.ttft_ms! - request_ms - chunks_ms[0]).toBeGreaterThanOrEqual(199.5);
+});
+
+test('without stamps nothing is recorded, and the openai SDK reads a stamped stream as it reads any other', async () => {
+  const client = new StreamClient({ baseURL: plain.baseURL, model: 'constant-model', api: 'chat', connections: 1, timeout_ms: 30_000, fixOutputLength: true });
+  const record = await client.send(workload.request(0), 0, performance.now());
+  await client.close();
+  expect(record.ok).toBe(true);
+  expect(record.delivery).toBeUndefined();
+
+  const texts: string[] = [];
+  for (const server of [stamped, plain]) {
+    const sdk = new OpenAI({ baseURL: server.baseURL, apiKey: 'unused' });
+    const stream = await sdk.chat.completions.create({ model: 'constant-model', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8, seed: 3, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    texts.push(text);
+  }
+  expect(texts[0]).toBe(texts[1]);
+  expect(texts[0].length).toBeGreaterThan(0);
+});
