@@ -88,7 +88,7 @@ export async function runLoad(client: StreamClient, workload: Workload, plan: Ru
     const works = Array.from({ length: total }, (_, index) => workload.request(index));
     const bodies = works.map((work) => client.encode(work));
     await client.warmConnections(Math.min(total, 128));
-    collectGarbageNow();
+    await collectGarbageNow();
     start = performance.now();
     const schedule = plan.pattern.kind === 'open' ? openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed, plan.rampUp_s) : [];
     const inFlight: Promise<void>[] = [];
