@@ -13,11 +13,17 @@ afterAll(() => Promise.all([stamped.close(), plain.close()]));
 
 const workload = new SyntheticWorkload({ prompt: { dist: 'constant', value: 16 }, output: { dist: 'constant', value: 12 }, prefix: 0 }, 1);
 
-test('against a stamping mock, each request records its send delay and every chunk its delivery time', async () => {
-  const client = new StreamClient({ baseURL: stamped.baseURL, model: 'constant-model', api: 'chat', connections: 1, timeout_ms: 30_000, fixOutputLength: true });
+/** One streamed request through the harness's client. */
+async function measureOne(server: RunningServer) {
+  const client = new StreamClient({ baseURL: server.baseURL, model: 'constant-model', api: 'chat', connections: 1, timeout_ms: 30_000, fixOutputLength: true });
   const record = await client.send(workload.request(0), 0, performance.now());
   await client.close();
   expect(record.ok).toBe(true);
+  return record;
+}
+
+test('against a stamping mock, each request records its send delay and every chunk its delivery time', async () => {
+  const record = await measureOne(stamped);
   expect(record.delivery).toBeDefined();
   const { request_ms, chunks_ms } = record.delivery!;
   expect(chunks_ms).toHaveLength(12);
@@ -31,11 +37,7 @@ test('against a stamping mock, each request records its send delay and every chu
 });
 
 test('without stamps nothing is recorded, and the openai SDK reads a stamped stream as it reads any other', async () => {
-  const client = new StreamClient({ baseURL: plain.baseURL, model: 'constant-model', api: 'chat', connections: 1, timeout_ms: 30_000, fixOutputLength: true });
-  const record = await client.send(workload.request(0), 0, performance.now());
-  await client.close();
-  expect(record.ok).toBe(true);
-  expect(record.delivery).toBeUndefined();
+  expect((await measureOne(plain)).delivery).toBeUndefined();
 
   const texts: string[] = [];
   for (const server of [stamped, plain]) {
