@@ -36,9 +36,14 @@ export function readJsonBody(req: IncomingMessage, limitBytes = BODY_LIMIT_BYTES
       }
       chunks.push(chunk);
     });
-    req.on('error', (error) => {
-      if (!failed) reject(errors.invalidParameter(null, `could not read the request body: ${error.message}`));
+    const cutOff = (reason: string) => {
+      if (!failed) reject(errors.invalidParameter(null, `could not read the request body: ${reason}`));
       failed = true;
+    };
+    req.on('error', (error) => cutOff(error.message));
+    // Node reports a body cut short as 'error' (aborted); 'close' before 'complete' covers any path that does not.
+    req.on('close', () => {
+      if (!req.complete) cutOff('the connection closed before the body ended');
     });
     req.on('end', () => {
       if (failed) return;

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
 import { startMock } from '../helpers/mock-server';
 import type { RunningServer } from '../../server';
@@ -80,6 +82,19 @@ test('a body in another charset or an unknown encoding is a 400, and an empty bo
   const empty = await post(mock, '/chat/completions', '');
   expectError(empty, 400, 'invalid_request_error', 'invalid_value');
   expect(empty.body.error.param).toBe('model');
+});
+
+test('a client that disconnects halfway through its body is answered (and counted) as a 400, and the server carries on', async () => {
+  const rejected400 = async () => Number(/tokenbench_requests_rejected_total\{status="400"\} (\d+)/.exec(await (await fetch(`${mock.url}/metrics`)).text())?.[1] ?? 0);
+  const before = await rejected400();
+  const socket = connect(mock.port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model": "instant');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  socket.destroy();
+  for (let i = 0; i < 50 && (await rejected400()) === before; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(await rejected400()).toBe(before + 1);
+  expect((await fetch(`${mock.url}/health`)).status).toBe(200);
 });
 
 test('generation routes match as express would: a trailing slash, a query string and any case', async () => {
