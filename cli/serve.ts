@@ -17,6 +17,7 @@ const serveConfigSchema = z.object({
   api_key: z.string().optional(),
   mode: z.enum(['generate', 'echo', 'scripted']).optional(),
   fixtures: z.string().optional(),
+  stamp_writes: z.boolean().optional(),
 });
 
 export function serveCommand(): Command {
@@ -45,7 +46,7 @@ export function serveCommand(): Command {
         apiKey: options.apiKey ?? config.api_key,
         mode: options.mode ?? config.mode,
         fixturesPath: options.fixtures ?? config.fixtures,
-        stampWrites: Boolean(options.stampWrites),
+        stampWrites: Boolean(options.stampWrites ?? config.stamp_writes),
       });
       process.stdout.write(`tokenbench mock listening on ${running.url}\n  OpenAI base URL: ${running.baseURL}\n  models: ${[...running.context.models.keys()].join(', ')}\n`);
       const shutdown = () => {
