@@ -55,11 +55,14 @@ test('Azure timestamps keep their sub-millisecond digits', () => {
     // The issue's bar is every row within 5 ms. Bodies are encoded, connections opened and garbage
     // collected before the clock starts, so bursts of rows sharing a timestamp cost ~0.1 ms per send;
     // what still misses is the odd stall when the mock (tokenizing 20 KB prompts, rendering /metrics)
-    // and the harness take both cores, or a young-generation collection. The test pins what holds with
-    // margin on a loaded CI machine (measured here over ten runs: p90 0.2–1.5 ms, max 2.3–7.7 ms, nine of ten within 5 ms).
+    // and the harness take both cores, or the VM does not run the harness for a few ms (a profile shows
+    // its sampler stopping too). The test pins what holds with margin on a loaded CI machine: 95% of
+    // rows within 5 ms, none over 25 (measured here over thirty replays: 28 entirely within 5 ms, the
+    // other two with up to 7 rows over and a max of 7.7 ms).
     lateness.sort((a, b) => a - b);
-    expect(lateness[Math.floor(0.9 * lateness.length)]).toBeLessThanOrEqual(5);
-    process.stdout.write(`${file}: send lateness p50 ${lateness[100].toFixed(2)} ms, p90 ${lateness[180].toFixed(2)} ms, max ${lateness[199].toFixed(2)} ms\n`);
+    expect(lateness[Math.floor(0.95 * lateness.length)]).toBeLessThanOrEqual(5);
+    const over5 = lateness.filter((late) => late > 5).length;
+    process.stdout.write(`${file}: send lateness p50 ${lateness[100].toFixed(2)} ms, p90 ${lateness[180].toFixed(2)} ms, max ${lateness[199].toFixed(2)} ms, ${over5} rows over 5 ms\n`);
     expect(lateness[lateness.length - 1]).toBeLessThanOrEqual(25);
     expect(outcome.records.filter((record) => record.ok).length).toBe(200);
   }, 60_000);
