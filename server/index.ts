@@ -55,8 +55,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
   for (const profile of profiles) metrics.profileInfo.set({ model_name: profile.model, profile: profile.name, kind: profile.kind }, 1);
   // Every model's series exist (at 0) from the first scrape, as vLLM's do.
-  for (const model of context.models.values()) metrics.forModel(model.id);
-  for (const model of context.models.values()) model.engine.onStep = (tokens, step_ms) => metrics.observeStep(model.id, tokens, step_ms / 1000);
+  for (const model of context.models.values()) {
+    metrics.forModel(model.id);
+    model.engine.onStep = (tokens, step_ms) => metrics.observeStep(model.id, tokens, step_ms / 1000);
+  }
   const server = createServer(createRequestListener(context));
   server.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
   server.keepAliveTimeout = 65_000;

@@ -24,8 +24,10 @@ export function parseWriteStamp(comment: string): bigint | undefined {
   return text.startsWith(WRITE_STAMP_PREFIX) ? BigInt(text.slice(WRITE_STAMP_PREFIX.length).trim()) : undefined;
 }
 
+// performance.now() counts from an hrtime origin; this is that origin.
+const monotonicOrigin_ns = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
+
 /** A `performance.now()` reading as CLOCK_MONOTONIC nanoseconds (both count from the same clock in Node). */
 export function performanceToMonotonic_ns(performanceNow_ms: number): bigint {
   return monotonicOrigin_ns + BigInt(Math.round(performanceNow_ms * 1e6));
 }
-const monotonicOrigin_ns = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));

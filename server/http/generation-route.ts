@@ -64,13 +64,12 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     let deliveredSlots = 0;
 
     const modelSeries = context.metrics.forModel(model.id);
-    const itlSeries = modelSeries.itl;
     const observeToken = (delta: Delta) => {
       // vLLM's TTFT is the first generated token, hidden reasoning included.
       if (timing.first_ms === undefined) timing.first_ms = delta.due_ms;
       else {
         const gap_s = (delta.due_ms - timing.last_ms) / 1000 / delta.tokens;
-        for (let i = 0; i < delta.tokens; i++) itlSeries.observe(gap_s);
+        for (let i = 0; i < delta.tokens; i++) modelSeries.itl.observe(gap_s);
       }
       timing.last_ms = delta.due_ms;
     };
