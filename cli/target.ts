@@ -3,6 +3,7 @@ import { request } from 'undici';
 import { startServer, type RunningServer } from '../server';
 import { DEFAULT_PROFILE } from '../server/profiles/registry';
 import { StreamClient, type ApiKind } from '../harness/client/stream-client';
+import { pinEventLoopThread } from '../harness/load/cpu-pin';
 import { runLoad, type RunOutcome, type RunPlan } from '../harness/load/runner';
 import { ServerScraper, type ServerSample } from '../harness/metrics/server-scrape';
 import type { Workload } from '../harness/workload/types';
@@ -26,7 +27,8 @@ export function addTargetOptions(command: Command): Command {
     .option('--metrics-host <host>', 'address for --metrics-port', '127.0.0.1')
     .option('--metrics-linger <s>', 'keep serving --metrics-port this long after the run, for a last scrape', Number, 0)
     .option('--pushgateway <url>', 'push the final figures to this Prometheus Pushgateway')
-    .option('--run-id <id>', 'run_id label of the live metrics (default: the start time)');
+    .option('--run-id <id>', 'run_id label of the live metrics (default: the start time)')
+    .option('--pin-cpu <n>', "Linux: run the harness's event loop alone on this CPU, its helper threads on the others", Number);
 }
 
 export interface TargetFlags {
@@ -45,6 +47,7 @@ export interface TargetFlags {
   metricsLinger: number;
   pushgateway?: string;
   runId?: string;
+  pinCpu?: number;
 }
 
 /** An endpoint ready to be measured: the embedded mock (started here) or a real one. */
@@ -114,6 +117,10 @@ export async function measure(target: Target, workload: Workload, plan: RunPlan,
     fixOutputLength: flags.fixOutputLength,
   });
   const scraper = flags.scrapeInterval > 0 ? new ServerScraper(target.baseURL, flags.scrapeInterval * 1000, target.apiKey) : undefined;
+  if (flags.pinCpu !== undefined) {
+    const pinned = await pinEventLoopThread(flags.pinCpu);
+    process.stderr.write(`event loop pinned to CPU ${pinned.eventLoopCpu}, ${pinned.helperTids.length} helper threads to CPU ${pinned.helperCpus.join(',')}\n`);
+  }
   const progress = startProgress(label, Math.min(plan.requests, workload.size));
   try {
     await scraper?.start(performance.now());

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { allowedCpus } from '../../harness/load/cpu-pin';
 import { join } from 'node:path';
-import { setPriority } from 'node:os';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
 
@@ -15,10 +15,11 @@ export interface MockProcess {
  * Runs `tokenbench serve` in its own process, so a measuring client does not share the server's
  * event loop (DESIGN §4b). Resolves once the server prints its URL.
  */
-export function startMockProcess(args: string[], options: { niceness?: number; nodeArgs?: string[] } = {}): Promise<MockProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  // A lower CPU priority for the mock lets a co-located harness keep its schedule (as pinning would).
-  if (options.niceness !== undefined && child.pid !== undefined) setPriority(child.pid, options.niceness);
+export function startMockProcess(args: string[], options: { cpus?: number[]; nodeArgs?: string[] } = {}): Promise<MockProcess> {
+  const command = [process.execPath, ...(options.nodeArgs ?? []), BIN, 'serve', '--port', '0', ...args];
+  // On given CPUs only (taskset), so a co-located harness can have a CPU to itself.
+  if (options.cpus) command.unshift('taskset', '-c', options.cpus.join(','));
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (data) => {
@@ -40,4 +41,16 @@ export function startMockProcess(args: string[], options: { niceness?: number; n
     });
     child.once('exit', (code) => reject(new Error(`tokenbench serve exited with ${code}: ${output}`)));
   });
+}
+
+/**
+ * How a latency-sensitive harness and a mock share this machine: the harness's event loop on a CPU of
+ * its own (`tokenbench run --pin-cpu`), the mock on another. Undefined where that cannot be done
+ * (not Linux, one CPU, no taskset), and the two then share the CPUs as the scheduler likes.
+ */
+export function separateCpus(): { harnessEventLoop: number; mock: number[] } | undefined {
+  if (process.platform !== 'linux' || spawnSync('taskset', ['--version']).status !== 0) return undefined;
+  const usable = allowedCpus(process.pid);
+  if (usable.length < 2) return undefined;
+  return { harnessEventLoop: usable[0], mock: [usable[usable.length - 1]] };
 }
