@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { startMockProcess } from '../test/helpers/mock-process';
+import { allowedCpus } from '../cli/cpu-pin';
+import { confineThisProcess, separateCpus, startMockProcess } from '../test/helpers/mock-process';
 import { formatTable } from '../cli/table';
 // autocannon ships no types
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -95,7 +96,9 @@ interface StreamLevel {
 async function streamLevel(streams: number, profile: string): Promise<StreamLevel> {
   const tokensEach = Number(process.env.TOKENS_EACH ?? 200);
   const ramp_s = Number(process.env.RAMP_S ?? 1);
-  const mock = await startMockProcess(['--profile', profile], { nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ') });
+  const pin = cpus ? ['--pin-cpu', String(cpus.mock[0])] : [];
+  // Spawned with every CPU allowed again (this process has confined itself), then pinned by itself.
+  const mock = await startMockProcess(['--profile', profile, ...pin], { nodeArgs: process.env.BENCH_NODE_ARGS?.split(' '), cpus: cpus ? usableCpus : undefined });
   const dispatcher = new Agent({ connections: streams });
   const scrape = async () => (await request(`${mock.url}/metrics`, { dispatcher })).body.text();
   const cpuSeconds = (text: string) => Number(/^tokenbench_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1]);
@@ -146,12 +149,19 @@ async function runStreams(baseURL: string, dispatcher: Agent, streams: number, t
   return tokens;
 }
 
+// Where the machine allows, the mock's event loop gets a CPU of its own (serve --pin-cpu) and this load
+// generator the others, as a server and its clients would have on separate machines. BENCH_PIN=0: share.
+const cpus = process.env.BENCH_PIN === '0' ? undefined : separateCpus();
+const usableCpus = process.platform === 'linux' ? allowedCpus(process.pid) : [];
+
 async function manyStreams(): Promise<void> {
+  if (cpus) confineThisProcess(usableCpus.filter((cpu) => cpu !== cpus.mock[0]));
   const directory = mkdtempSync(join(tmpdir(), 'tokenbench-bench-'));
   const profile = join(directory, 'fifty-tps.yaml');
   writeFileSync(profile, 'kind: empirical\nmodel: fifty-tps\nttft_ms: {dist: constant, value: 20}\nitl_ms: {dist: constant, value: 20}\n');
   const levels = (process.env.STREAM_LEVELS ?? '100,250,500,1000').split(',').map(Number);
   console.log(`streams at 50 tokens/s each (started over ${process.env.RAMP_S ?? 1} s); token write lag = written − due, from the mock's tokenbench_token_write_lag_seconds`);
+  console.log(cpus ? `mock's event loop alone on CPU ${cpus.mock[0]}, load generator and the mock's helper threads on the others` : 'mock and load generator share the CPUs');
   const rows: number[][] = [];
   for (const streams of levels) {
     process.stderr.write(`  ${streams} streams…\n`);

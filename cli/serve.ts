@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { startServer } from '../server';
+import { describePinning, pinEventLoopThread } from './cpu-pin';
 import { DEFAULT_PROFILE } from '../server/profiles/registry';
 import { hasComposition } from '../server/profiles/compose';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
@@ -18,6 +19,7 @@ const serveConfigSchema = z.object({
   mode: z.enum(['generate', 'echo', 'scripted']).optional(),
   fixtures: z.string().optional(),
   stamp_writes: z.boolean().optional(),
+  pin_cpu: z.number().int().min(0).optional(),
 });
 
 export function serveCommand(): Command {
@@ -31,6 +33,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--api-key <key>', 'require Authorization: Bearer KEY').env('TOKENBENCH_API_KEY'))
     .addOption(new Option('--mode <mode>', 'answer text: generate (corpus), echo (repeat the prompt) or scripted (--fixtures)').choices(['generate', 'echo', 'scripted']).env('TOKENBENCH_MODE'))
     .addOption(new Option('--fixtures <file>', 'scripted mode rules (YAML: rules: [{contains|regex, response|tool_call}])').env('TOKENBENCH_FIXTURES'))
+    .addOption(new Option('--pin-cpu <n>', "Linux: run the server's event loop alone on this CPU, its helper threads on the others").env('TOKENBENCH_PIN_CPU').argParser(Number))
     .addOption(new Option('--stamp-writes', 'stamp receive and write times (monotonic ns) on streams, so a client on this machine can split latency into server and delivery').env('TOKENBENCH_STAMP_WRITES'));
   return addCompositionOptions(command).action(async (options) => {
       const config = options.config ? serveConfigSchema.parse(parseYaml(readFileSync(options.config, 'utf8'))) : {};
@@ -38,6 +41,8 @@ export function serveCommand(): Command {
       const named = profileOption ?? config.profiles ?? (config.profile ? [config.profile] : undefined);
       // Composition flags describe one physics profile (built on the first --profile when one is named).
       const profiles = hasComposition(options) ? [profileFromOptions({ ...options, profile: named?.[0] }, DEFAULT_PROFILE)] : (named ?? [DEFAULT_PROFILE]);
+      const pinCpu = options.pinCpu ?? config.pin_cpu;
+      const pinned = pinCpu === undefined ? undefined : await pinEventLoopThread(pinCpu);
       const running = await startServer({
         port: options.port ?? config.port ?? 8000,
         host: options.host ?? config.host ?? '127.0.0.1',
@@ -49,6 +54,7 @@ export function serveCommand(): Command {
         stampWrites: Boolean(options.stampWrites ?? config.stamp_writes),
       });
       process.stdout.write(`tokenbench mock listening on ${running.url}\n  OpenAI base URL: ${running.baseURL}\n  models: ${[...running.context.models.keys()].join(', ')}\n`);
+      if (pinned) process.stdout.write(`  ${describePinning(pinned)}\n`);
       const shutdown = () => {
         running.close().then(() => process.exit(0));
       };

@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { startServer, type RunningServer } from '../server';
 import { DEFAULT_PROFILE } from '../server/profiles/registry';
 import { StreamClient, type ApiKind } from '../harness/client/stream-client';
-import { pinEventLoopThread } from '../harness/load/cpu-pin';
+import { describePinning, pinEventLoopThread } from './cpu-pin';
 import { runLoad, type RunOutcome, type RunPlan } from '../harness/load/runner';
 import { ServerScraper, type ServerSample } from '../harness/metrics/server-scrape';
 import type { Workload } from '../harness/workload/types';
@@ -118,8 +118,7 @@ export async function measure(target: Target, workload: Workload, plan: RunPlan,
   });
   const scraper = flags.scrapeInterval > 0 ? new ServerScraper(target.baseURL, flags.scrapeInterval * 1000, target.apiKey) : undefined;
   if (flags.pinCpu !== undefined) {
-    const pinned = await pinEventLoopThread(flags.pinCpu);
-    process.stderr.write(`event loop pinned to CPU ${pinned.eventLoopCpu}, ${pinned.helperTids.length} helper threads to CPU ${pinned.helperCpus.join(',')}\n`);
+    process.stderr.write(`${describePinning(await pinEventLoopThread(flags.pinCpu))}\n`);
   }
   const progress = startProgress(label, Math.min(plan.requests, workload.size));
   try {

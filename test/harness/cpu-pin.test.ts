@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { allowedCpus } from '../../cli/cpu-pin';
+import { startMockProcess } from '../helpers/mock-process';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
-const CPU_PIN = join(__dirname, '..', '..', 'dist', 'harness', 'load', 'cpu-pin.js');
+const CPU_PIN = join(__dirname, '..', '..', 'dist', 'cli', 'cpu-pin.js');
 const canPin = process.platform === 'linux' && spawnSync('taskset', ['--version']).status === 0 && spawnSync('nproc').stdout?.toString().trim() !== '1';
 
 (canPin ? test : test.skip)('--pin-cpu leaves the event loop alone on its CPU and every helper thread on the others', () => {
@@ -29,4 +32,20 @@ test('--pin-cpu with a CPU this process may not use is a clear error before anyt
   const cli = spawnSync(process.execPath, [BIN, 'run', '--target', 'http://127.0.0.1:9/v1', '--model', 'm', '--pin-cpu', '4096', '--requests', '1'], { encoding: 'utf8' });
   expect(cli.status).not.toBe(0);
   expect(cli.stderr).toMatch(process.platform === 'linux' ? /--pin-cpu 4096: this process may run on CPUs [0-9,]+/ : /--pin-cpu needs Linux/);
+});
+
+(canPin ? test : test.skip)('serve --pin-cpu gives the server its own CPU for the event loop and still serves', async () => {
+  const usable = allowedCpus(process.pid);
+  const loopCpu = usable[usable.length - 1];
+  const mock = await startMockProcess(['--profile', 'instant', '--pin-cpu', String(loopCpu)]);
+  try {
+    const pid = mock.child.pid!;
+    expect(allowedCpus(pid)).toEqual([loopCpu]);
+    const helpers = readdirSync(`/proc/${pid}/task`).map(Number).filter((tid) => tid !== pid);
+    for (const tid of helpers) expect(allowedCpus(tid)).toEqual(usable.filter((cpu) => cpu !== loopCpu));
+    const response = await fetch(`${mock.url}/health`);
+    expect(response.status).toBe(200);
+  } finally {
+    await mock.close();
+  }
 });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { allowedCpus } from '../../harness/load/cpu-pin';
+import { allowedCpus } from '../../cli/cpu-pin';
 import { join } from 'node:path';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
@@ -53,4 +53,10 @@ export function separateCpus(): { harnessEventLoop: number; mock: number[] } | u
   const usable = allowedCpus(process.pid);
   if (usable.length < 2) return undefined;
   return { harnessEventLoop: usable[0], mock: [usable[usable.length - 1]] };
+}
+
+/** Moves every thread of this process onto `cpus` (taskset), e.g. off a CPU given to a server's event loop. */
+export function confineThisProcess(cpus: number[]): void {
+  const result = spawnSync('taskset', ['-a', '-p', '-c', cpus.join(','), String(process.pid)]);
+  if (result.status !== 0) throw new Error(`taskset could not confine this process: ${result.stderr}`);
 }

@@ -13,12 +13,13 @@ export interface PinnedThreads {
 }
 
 /**
- * Gives the event loop that times sends and arrivals a CPU of its own: its thread is pinned to `cpu`
+ * Gives the event loop that times the work (the harness's sends and arrivals, the server's token
+ * writes) a CPU of its own: its thread is pinned to `cpu`
  * and every other thread of this process (V8's compiler and GC helpers, libuv's pool) to the other
  * CPUs this process may use. Why: when a CPU has more runnable threads than it can run, the Linux
  * scheduler lets one wait up to a tick (4 ms at CONFIG_HZ=250) behind another, and a helper compiling
- * beside the loop is enough to make a send a few milliseconds late. Linux only (needs util-linux's
- * `taskset`); pin other processes (a server under test on the same machine) away from `cpu` yourself.
+ * beside the loop is enough to make a send or a write a few milliseconds late. Linux only (needs util-linux's
+ * `taskset`); keep other processes (a server under test on the same machine) off `cpu` yourself.
  */
 export async function pinEventLoopThread(cpu: number): Promise<PinnedThreads> {
   if (process.platform !== 'linux') throw new Error('--pin-cpu needs Linux');
@@ -39,6 +40,10 @@ export async function pinEventLoopThread(cpu: number): Promise<PinnedThreads> {
   return { eventLoopCpu: cpu, helperCpus, eventLoopTid, helperTids };
 }
 
+export function describePinning(pinned: PinnedThreads): string {
+  return `event loop pinned to CPU ${pinned.eventLoopCpu}, ${pinned.helperTids.length} helper threads to CPU ${pinned.helperCpus.join(',')}`;
+}
+
 function setAffinity(tid: number, cpus: number[]): void {
   try {
     execFileSync('taskset', ['-p', '-c', cpus.join(','), String(tid)], { stdio: 'ignore' });
@@ -48,9 +53,9 @@ function setAffinity(tid: number, cpus: number[]): void {
   }
 }
 
-/** The CPUs a thread of this process may run on, as the kernel lists them (Cpus_allowed_list, e.g. "0-3,6"). */
+/** The CPUs a thread (of any process) may run on, as the kernel lists them (Cpus_allowed_list, e.g. "0-3,6"). */
 export function allowedCpus(tid: number): number[] {
-  const status = readFileSync(`/proc/${process.pid}/task/${tid}/status`, 'utf8');
+  const status = readFileSync(`/proc/${tid}/status`, 'utf8');
   const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1] ?? '';
   return list.split(',').filter(Boolean).flatMap((range) => {
     const [first, last = first] = range.split('-').map(Number);
