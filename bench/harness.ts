@@ -17,7 +17,8 @@ import { StreamClient } from '../harness/client/stream-client';
 import { runLoad } from '../harness/load/runner';
 import { summarize } from '../harness/metrics/percentiles';
 import { SyntheticWorkload } from '../harness/workload/synthetic';
-import { startMockProcess } from '../test/helpers/mock-process';
+import { separateCpus, startMockProcess } from '../test/helpers/mock-process';
+import { describePinning, pinEventLoopThread } from '../cli/cpu-pin';
 import { formatTable } from '../cli/table';
 
 const TRUE_TTFT_MS = 200;
@@ -30,8 +31,14 @@ const medianAndP99 = (values: number[]) => {
   return `${summary.median.toFixed(2)} / ${summary.p99.toFixed(2)}`;
 };
 
+// Where the machine allows, the harness's event loop and the mock's each get a CPU of their own
+// (--pin-cpu), as a client and a server on separate machines would. BENCH_PIN=0: share the CPUs.
+const cpus = process.env.BENCH_PIN === '0' ? undefined : separateCpus();
+
 (async () => {
-  const mock = await startMockProcess(['--profile', 'constant', '--stamp-writes']);
+  const mock = await startMockProcess(['--profile', 'constant', '--stamp-writes', ...(cpus ? ['--pin-cpu', String(cpus.mock[0])] : [])]);
+  // Pinned after the mock is spawned: a child inherits the affinity of the thread that starts it.
+  console.log(cpus ? `harness: ${describePinning(await pinEventLoopThread(cpus.harnessEventLoop))}; the mock's on CPU ${cpus.mock[0]}` : 'harness and mock share the CPUs');
   const rows: Array<Array<string | number>> = [];
   try {
     for (const streams of LEVELS) {

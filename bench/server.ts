@@ -8,12 +8,11 @@
  * Knobs: BENCH_ONLY=non-streaming|streams, BENCH_DURATION_S, STREAM_LEVELS=100,1000, TOKENS_EACH,
  * RAMP_S, BENCH_NODE_ARGS (for the mock's node, e.g. --cpu-prof).
  */
-import { createServer } from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { allowedCpus } from '../cli/cpu-pin';
 import { confineThisProcess, separateCpus, startMockProcess } from '../test/helpers/mock-process';
@@ -30,27 +29,41 @@ function cannon(url: string, body: string): Promise<{ requests: { average: numbe
 
 const chatBody = JSON.stringify({ model: 'instant-model', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16, ignore_eos: true });
 
-async function nonStreaming(): Promise<void> {
+/**
+ * The baseline: a bare node:http handler that parses the JSON body and answers a fixed completion, in
+ * its own process like the mock (in this process it would share autocannon's event loop, which once
+ * made the baseline slower than the mock). Resolves with its port.
+ */
+async function startBareServer(): Promise<{ port: number; child: ChildProcess }> {
   const sample = JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion', created: 0, model: 'instant-model', choices: [{ index: 0, message: { role: 'assistant', content: 'The river had been rising for three days before anyone in the valley' }, finish_reason: 'length' }], usage: { prompt_tokens: 8, completion_tokens: 16, total_tokens: 24 } });
-  const bare = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      JSON.parse(body);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(sample);
-    });
-  }).listen(0, '127.0.0.1');
-  await once(bare, 'listening');
-  const barePort = (bare.address() as AddressInfo).port;
-  const mock = await startMockProcess(['--profile', 'instant']);
+  const script = `
+    const sample = ${JSON.stringify(sample)};
+    const server = require('node:http').createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        JSON.parse(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(sample);
+      });
+    }).listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [data] = await once(child.stdout!, 'data');
+  return { port: Number(String(data).trim()), child };
+}
+
+const mockNodeArgs = () => process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean);
+
+async function nonStreaming(): Promise<void> {
+  const bare = await startBareServer();
+  const mock = await startMockProcess(['--profile', 'instant'], { nodeArgs: mockNodeArgs() });
   try {
-    const baseline = await cannon(`http://127.0.0.1:${barePort}/`, chatBody);
+    const baseline = await cannon(`http://127.0.0.1:${bare.port}/`, chatBody);
     const measured = await cannon(`${mock.baseURL}/chat/completions`, chatBody);
     const ratio = measured.requests.average / baseline.requests.average;
     console.log(`non-streaming: mock ${measured.requests.average.toFixed(0)} req/s vs bare node:http ${baseline.requests.average.toFixed(0)} req/s → ratio ${ratio.toFixed(2)} (goal ≥ 0.5); mock errors ${measured.errors + measured.non2xx}`);
   } finally {
     await mock.close();
-    bare.close();
+    bare.child.kill();
   }
 }
 
@@ -98,7 +111,7 @@ async function streamLevel(streams: number, profile: string): Promise<StreamLeve
   const ramp_s = Number(process.env.RAMP_S ?? 1);
   const pin = cpus ? ['--pin-cpu', String(cpus.mock[0])] : [];
   // Spawned with every CPU allowed again (this process has confined itself), then pinned by itself.
-  const mock = await startMockProcess(['--profile', profile, ...pin], { nodeArgs: process.env.BENCH_NODE_ARGS?.split(' '), cpus: cpus ? usableCpus : undefined });
+  const mock = await startMockProcess(['--profile', profile, ...pin], { nodeArgs: mockNodeArgs(), cpus: cpus ? usableCpus : undefined });
   const dispatcher = new Agent({ connections: streams });
   const scrape = async () => (await request(`${mock.url}/metrics`, { dispatcher })).body.text();
   const cpuSeconds = (text: string) => Number(/^tokenbench_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1]);
