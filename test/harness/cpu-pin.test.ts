@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { allowedCpus } from '../../cli/cpu-pin';
-import { startMockProcess } from '../helpers/mock-process';
+import { separateCpus, startMockProcess } from '../helpers/mock-process';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
 const CPU_PIN = join(__dirname, '..', '..', 'dist', 'cli', 'cpu-pin.js');
-const canPin = process.platform === 'linux' && spawnSync('taskset', ['--version']).status === 0 && spawnSync('nproc').stdout?.toString().trim() !== '1';
+const canPin = separateCpus() !== undefined;
 
 (canPin ? test : test.skip)('--pin-cpu leaves the event loop alone on its CPU and every helper thread on the others', () => {
   // A fresh process, so that pinning does not touch jest's own threads.
