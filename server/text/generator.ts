@@ -5,6 +5,8 @@ import type { Rng } from '../common/random';
 /** One corpus word (or punctuation mark) with its tokens decoded one by one. */
 interface Chunk {
   pieces: string[];
+  /** The pieces without the leading space, as the answer's first word (tokenized on first use). */
+  leadingPieces?: string[];
 }
 
 interface PreparedCorpus {
@@ -45,12 +47,9 @@ export function generateTokenPieces(tokenizer: Tokenizer, tokenCount: number, rn
   let first = true;
   let guard = 0;
   while (pieces.length < tokenCount) {
-    let chunkPieces = chunks[index].pieces;
-    if (first) {
-      // The answer's first word has no leading space; re-tokenize it without one.
-      const word = chunkPieces.join('').trimStart();
-      chunkPieces = tokenizer.encode(word).map((token) => tokenizer.decode([token]));
-    }
+    const chunk = chunks[index];
+    // The answer's first word has no leading space; it is re-tokenized without one.
+    const chunkPieces = first ? (chunk.leadingPieces ??= tokenizer.encode(chunk.pieces.join('').trimStart()).map((token) => tokenizer.decode([token]))) : chunk.pieces;
     if (chunkPieces.length <= tokenCount - pieces.length) {
       pieces.push(...chunkPieces);
       first = false;

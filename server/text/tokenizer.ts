@@ -13,6 +13,9 @@ export interface Tokenizer {
 }
 
 const ENCODINGS = { o200k_base: o200k, cl100k_base: cl100k } as const;
+const NO_SPECIAL_TOKENS = new Set<string>();
+const SHORT_TEXT_CHARS = 64;
+const SHORT_COUNT_ENTRIES = 10_000;
 const cache = new Map<TokenizerName, Tokenizer>();
 
 export function getTokenizer(name: TokenizerName = 'o200k_base'): Tokenizer {
@@ -20,12 +23,24 @@ export function getTokenizer(name: TokenizerName = 'o200k_base'): Tokenizer {
   if (!tokenizer) {
     const encoding = ENCODINGS[name];
     if (!encoding) throw new Error(`unknown tokenizer "${name}" (known: ${TOKENIZER_NAMES.join(', ')})`);
+    // Special-token text in user input is counted as plain text, never as control tokens.
+    const encode = (text: string) => encoding.encode(text, { disallowedSpecial: NO_SPECIAL_TOKENS });
+    const shortCounts = new Map<string, number>();
     tokenizer = {
       name,
-      // Special-token text in user input is counted as plain text, never as control tokens.
-      encode: (text) => encoding.encode(text, { disallowedSpecial: new Set() }),
+      encode,
       decode: (tokens) => encoding.decode(tokens),
-      count: (text) => (text.length === 0 ? 0 : encoding.encode(text, { disallowedSpecial: new Set() }).length),
+      count: (text) => {
+        if (text.length === 0) return 0;
+        if (text.length > SHORT_TEXT_CHARS) return encode(text).length;
+        // Roles, names and short messages recur on every request; their counts are remembered.
+        let count = shortCounts.get(text);
+        if (count === undefined) {
+          if (shortCounts.size >= SHORT_COUNT_ENTRIES) shortCounts.clear();
+          shortCounts.set(text, (count = encode(text).length));
+        }
+        return count;
+      },
     };
     cache.set(name, tokenizer);
   }

@@ -56,6 +56,17 @@ test('the same server seed and prompt give the same answer across servers; anoth
   expect(answers[2]).not.toBe(answers[0]);
 });
 
+test("token counts are each tokenizer's own, the remembered short ones too", () => {
+  const [o200k, cl100k] = [getTokenizer('o200k_base'), getTokenizer('cl100k_base')];
+  const long = 'naïve café résumé '.repeat(10);
+  for (let round = 0; round < 2; round++) {
+    expect([o200k.count('こんにちは世界'), cl100k.count('こんにちは世界')]).toEqual([2, 4]);
+    expect([o200k.count('naïve café résumé'), cl100k.count('naïve café résumé')]).toEqual([5, 7]);
+    expect([o200k.count(long), cl100k.count(long)]).toEqual([o200k.encode(long).length, cl100k.encode(long).length]);
+    expect(o200k.count('')).toBe(0);
+  }
+});
+
 test('generated text re-tokenizes to exactly the asked number of tokens', () => {
   for (const name of ['o200k_base', 'cl100k_base'] as const) {
     const tokenizer = getTokenizer(name);
@@ -63,7 +74,7 @@ test('generated text re-tokenizes to exactly the asked number of tokens', () => 
       for (const count of [1, 2, 5, 31, 257]) {
         const pieces = generateTokenPieces(tokenizer, count, new Rng(seed));
         expect(pieces).toHaveLength(count);
-        expect(tokenizer.count(pieces.join(''))).toBe(count);
+        expect(tokenizer.encode(pieces.join(''))).toHaveLength(count);
       }
     }
   }
