@@ -21,9 +21,12 @@ export interface PinnedThreads {
  * beside the loop is enough to make a send or a write a few milliseconds late. Linux only (needs util-linux's
  * `taskset`); keep other processes (a server under test on the same machine) off `cpu` yourself.
  */
+let cpusBeforePinning: number[] | undefined;
+
 export async function pinEventLoopThread(cpu: number): Promise<PinnedThreads> {
   if (process.platform !== 'linux') throw new Error('--pin-cpu needs Linux');
-  const usable = allowedCpus(process.pid);
+  // The process's CPUs as they were before the first pinning (a sweep pins again for each point).
+  const usable = (cpusBeforePinning ??= allowedCpus(process.pid));
   if (!Number.isInteger(cpu) || !usable.includes(cpu)) throw new Error(`--pin-cpu ${cpu}: this process may run on CPUs ${usable.join(',')}`);
   if (usable.length < 2) throw new Error('--pin-cpu needs at least two CPUs');
   // libuv starts its thread pool on first use; start it now so its threads are pinned with the rest

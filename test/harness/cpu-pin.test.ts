@@ -8,12 +8,13 @@ const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
 const CPU_PIN = join(__dirname, '..', '..', 'dist', 'cli', 'cpu-pin.js');
 const canPin = separateCpus() !== undefined;
 
-(canPin ? test : test.skip)('--pin-cpu leaves the event loop alone on its CPU and every helper thread on the others', () => {
+(canPin ? test : test.skip)('--pin-cpu leaves the event loop alone on its CPU and every helper thread on the others, pinned once or again', () => {
   // A fresh process, so that pinning does not touch jest's own threads.
   const script = `
     const { pinEventLoopThread, allowedCpus } = require(${JSON.stringify(CPU_PIN)});
     const before = allowedCpus(process.pid);
-    pinEventLoopThread(before[0]).then((pinned) => {
+    // Twice, as a sweep pins again for each point.
+    pinEventLoopThread(before[0]).then(() => pinEventLoopThread(before[0])).then((pinned) => {
       const helpers = require('fs').readdirSync('/proc/self/task').map(Number).filter((tid) => tid !== process.pid);
       console.log(JSON.stringify({ before, pinned, loop: allowedCpus(process.pid), helpers: helpers.map(allowedCpus) }));
     });`;
