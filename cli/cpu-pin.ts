@@ -12,20 +12,20 @@ export interface PinnedThreads {
   helperTids: number[];
 }
 
-/**
- * Gives the event loop that times the work (the harness's sends and arrivals, the server's token
- * writes) a CPU of its own: its thread is pinned to `cpu`
- * and every other thread of this process (V8's compiler and GC helpers, libuv's pool) to the other
- * CPUs this process may use. Why: when a CPU has more runnable threads than it can run, the Linux
- * scheduler lets one wait up to a tick (4 ms at CONFIG_HZ=250) behind another, and a helper compiling
- * beside the loop is enough to make a send or a write a few milliseconds late. Linux only (needs util-linux's
- * `taskset`); keep other processes (a server under test on the same machine) off `cpu` yourself.
- */
+/** The process's CPUs as they were before the first pinning (a sweep pins again for each point). */
 let cpusBeforePinning: number[] | undefined;
 
+/**
+ * Gives the event loop that times the work (the harness's sends and arrivals, the server's token
+ * writes) a CPU of its own: its thread is pinned to `cpu` and every other thread of this process
+ * (V8's compiler and GC helpers, libuv's pool) to the other CPUs this process may use. Why: when a
+ * CPU has more runnable threads than it can run, the Linux scheduler lets one wait up to a tick
+ * (4 ms at CONFIG_HZ=250) behind another, and a helper compiling beside the loop is enough to make a
+ * send or a write a few milliseconds late. Linux only (needs util-linux's `taskset`); keep other
+ * processes (a server under test on the same machine) off `cpu` yourself.
+ */
 export async function pinEventLoopThread(cpu: number): Promise<PinnedThreads> {
   if (process.platform !== 'linux') throw new Error('--pin-cpu needs Linux');
-  // The process's CPUs as they were before the first pinning (a sweep pins again for each point).
   const usable = (cpusBeforePinning ??= allowedCpus(process.pid));
   if (!Number.isInteger(cpu) || !usable.includes(cpu)) throw new Error(`--pin-cpu ${cpu}: this process may run on CPUs ${usable.join(',')}`);
   if (usable.length < 2) throw new Error('--pin-cpu needs at least two CPUs');
