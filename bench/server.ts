@@ -6,7 +6,7 @@
  *     (from the server's tokenbench_token_write_lag_seconds, warm-up excluded).
  * The server runs in its own process so the load generator does not share its event loop.
  * Knobs: BENCH_ONLY=non-streaming|streams, BENCH_DURATION_S, STREAM_LEVELS=100,1000, TOKENS_EACH,
- * RAMP_S, BENCH_NODE_ARGS (for the mock's node, e.g. --cpu-prof).
+ * RAMP_S, BENCH_NODE_ARGS (for the mock's node, e.g. --cpu-prof), BENCH_PIN=0 (no CPU pinning).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
