@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Agent, request } from 'undici';
-import { allowedCpus } from '../cli/cpu-pin';
 import { confineThisProcess, separateCpus, startMockProcess } from '../test/helpers/mock-process';
 import { formatTable } from '../cli/table';
 // autocannon ships no types
@@ -111,7 +110,7 @@ async function streamLevel(streams: number, profile: string): Promise<StreamLeve
   const ramp_s = Number(process.env.RAMP_S ?? 1);
   const pin = cpus ? ['--pin-cpu', String(cpus.mock[0])] : [];
   // Spawned with every CPU allowed again (this process has confined itself), then pinned by itself.
-  const mock = await startMockProcess(['--profile', profile, ...pin], { nodeArgs: mockNodeArgs(), cpus: cpus ? usableCpus : undefined });
+  const mock = await startMockProcess(['--profile', profile, ...pin], { nodeArgs: mockNodeArgs(), cpus: cpus?.usable });
   const dispatcher = new Agent({ connections: streams });
   const scrape = async () => (await request(`${mock.url}/metrics`, { dispatcher })).body.text();
   const cpuSeconds = (text: string) => Number(/^tokenbench_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1]);
@@ -165,10 +164,9 @@ async function runStreams(baseURL: string, dispatcher: Agent, streams: number, t
 // Where the machine allows, the mock's event loop gets a CPU of its own (serve --pin-cpu) and this load
 // generator the others, as a server and its clients would have on separate machines. BENCH_PIN=0: share.
 const cpus = process.env.BENCH_PIN === '0' ? undefined : separateCpus();
-const usableCpus = process.platform === 'linux' ? allowedCpus(process.pid) : [];
 
 async function manyStreams(): Promise<void> {
-  if (cpus) confineThisProcess(usableCpus.filter((cpu) => cpu !== cpus.mock[0]));
+  if (cpus) confineThisProcess(cpus.usable.filter((cpu) => cpu !== cpus.mock[0]));
   const directory = mkdtempSync(join(tmpdir(), 'tokenbench-bench-'));
   const profile = join(directory, 'fifty-tps.yaml');
   writeFileSync(profile, 'kind: empirical\nmodel: fifty-tps\nttft_ms: {dist: constant, value: 20}\nitl_ms: {dist: constant, value: 20}\n');

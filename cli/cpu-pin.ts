@@ -34,7 +34,7 @@ export async function pinEventLoopThread(cpu: number): Promise<PinnedThreads> {
   await stat(process.execPath);
   const helperCpus = usable.filter((usableCpu) => usableCpu !== cpu);
   const eventLoopTid = process.pid;
-  const helperTids = readdirSync('/proc/self/task').map(Number).filter((tid) => tid !== eventLoopTid);
+  const helperTids = threadIds(process.pid).filter((tid) => tid !== eventLoopTid);
   setAffinity(eventLoopTid, [cpu]);
   for (const tid of helperTids) setAffinity(tid, helperCpus);
   // A young-generation GC split across threads waits for its slowest helper, and helpers now share
@@ -54,6 +54,11 @@ function setAffinity(tid: number, cpus: number[]): void {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new Error(missing ? '--pin-cpu needs the taskset command (util-linux)' : `taskset could not pin thread ${tid}: ${(error as Error).message}`);
   }
+}
+
+/** A process's thread ids; the first thread's id is the process id. */
+export function threadIds(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map(Number);
 }
 
 /** The CPUs a thread (of any process) may run on, as the kernel lists them (Cpus_allowed_list, e.g. "0-3,6"). */

@@ -2,7 +2,7 @@ import { mixSeeds, Rng } from '../common/random';
 import { sampleCount } from '../common/distributions';
 import { generateTokenPieces } from '../text/generator';
 import { generateJsonInstance } from '../text/json-instance';
-import type { Tokenizer } from '../text/tokenizer';
+import { piecesOf, type Tokenizer } from '../text/tokenizer';
 import { drawReasoningTokens, type ReasoningConfig, type ReasoningEffort } from '../profiles/common';
 import type { Distribution } from '../common/distributions';
 import { errors } from './errors';
@@ -86,10 +86,6 @@ export function planChoices(spec: GenerationSpec, context: PlannerContext): Choi
   }
   const requestSeed = spec.seed ?? mixSeeds('prompt', spec.promptText);
   return Array.from({ length: spec.n }, (_, index) => planChoice(spec, context, index, new Rng(mixSeeds(context.serverSeed, requestSeed, index)), room));
-}
-
-function piecesOf(tokenizer: Tokenizer, text: string): string[] {
-  return tokenizer.encode(text).map((token) => tokenizer.decode([token]));
 }
 
 function planChoice(spec: GenerationSpec, context: PlannerContext, index: number, rng: Rng, room: number): ChoicePlan {

@@ -1,5 +1,5 @@
 import { CORPUS } from './corpus';
-import type { Tokenizer } from './tokenizer';
+import { piecesOf, type Tokenizer } from './tokenizer';
 import type { Rng } from '../common/random';
 
 /** One corpus word (or punctuation mark) with its tokens decoded one by one. */
@@ -27,8 +27,7 @@ function prepareCorpus(tokenizer: Tokenizer): PreparedCorpus {
   for (const word of words) {
     if (atSentenceStart && /[A-Za-z]/.test(word)) sentenceStarts.push(chunks.length);
     atSentenceStart = word === '.';
-    const tokens = tokenizer.encode(word);
-    chunks.push({ pieces: tokens.map((token) => tokenizer.decode([token])) });
+    chunks.push({ pieces: piecesOf(tokenizer, word) });
   }
   corpus = { chunks, sentenceStarts };
   prepared.set(tokenizer, corpus);
@@ -49,7 +48,7 @@ export function generateTokenPieces(tokenizer: Tokenizer, tokenCount: number, rn
   while (pieces.length < tokenCount) {
     const chunk = chunks[index];
     // The answer's first word has no leading space; it is re-tokenized without one.
-    const chunkPieces = first ? (chunk.leadingPieces ??= tokenizer.encode(chunk.pieces.join('').trimStart()).map((token) => tokenizer.decode([token]))) : chunk.pieces;
+    const chunkPieces = first ? (chunk.leadingPieces ??= piecesOf(tokenizer, chunk.pieces.join('').trimStart())) : chunk.pieces;
     if (chunkPieces.length <= tokenCount - pieces.length) {
       pieces.push(...chunkPieces);
       first = false;

@@ -47,6 +47,11 @@ export function getTokenizer(name: TokenizerName = 'o200k_base'): Tokenizer {
   return tokenizer;
 }
 
+/** The text as the strings a stream sends, one per token. */
+export function piecesOf(tokenizer: Tokenizer, text: string): string[] {
+  return tokenizer.encode(text).map((token) => tokenizer.decode([token]));
+}
+
 /** A chat message as far as token counting is concerned. */
 export interface CountableMessage {
   role: string;

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { allowedCpus } from '../../cli/cpu-pin';
+import { allowedCpus, threadIds } from '../../cli/cpu-pin';
 import { separateCpus, startMockProcess } from '../helpers/mock-process';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
@@ -11,11 +10,11 @@ const canPin = separateCpus() !== undefined;
 (canPin ? test : test.skip)('--pin-cpu leaves the event loop alone on its CPU and every helper thread on the others, pinned once or again', () => {
   // A fresh process, so that pinning does not touch jest's own threads.
   const script = `
-    const { pinEventLoopThread, allowedCpus } = require(${JSON.stringify(CPU_PIN)});
+    const { pinEventLoopThread, allowedCpus, threadIds } = require(${JSON.stringify(CPU_PIN)});
     const before = allowedCpus(process.pid);
     // Twice, as a sweep pins again for each point.
     pinEventLoopThread(before[0]).then(() => pinEventLoopThread(before[0])).then((pinned) => {
-      const helpers = require('fs').readdirSync('/proc/self/task').map(Number).filter((tid) => tid !== process.pid);
+      const helpers = threadIds(process.pid).filter((tid) => tid !== process.pid);
       console.log(JSON.stringify({ before, pinned, loop: allowedCpus(process.pid), helpers: helpers.map(allowedCpus) }));
     });`;
   const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
@@ -42,7 +41,7 @@ test('--pin-cpu with a CPU this process may not use is a clear error before anyt
   try {
     const pid = mock.child.pid!;
     expect(allowedCpus(pid)).toEqual([loopCpu]);
-    const helpers = readdirSync(`/proc/${pid}/task`).map(Number).filter((tid) => tid !== pid);
+    const helpers = threadIds(pid).filter((tid) => tid !== pid);
     for (const tid of helpers) expect(allowedCpus(tid)).toEqual(usable.filter((cpu) => cpu !== loopCpu));
     const response = await fetch(`${mock.url}/health`);
     expect(response.status).toBe(200);

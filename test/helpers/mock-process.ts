@@ -48,12 +48,12 @@ export function startMockProcess(args: string[], options: { cpus?: number[]; nod
  * its own (`tokenbench run --pin-cpu`), the mock on another. Undefined where that cannot be done
  * (not Linux, one CPU, no taskset or no right to use it), and the two then share the CPUs as the scheduler likes.
  */
-export function separateCpus(): { harnessEventLoop: number; mock: number[] } | undefined {
+export function separateCpus(): { usable: number[]; harnessEventLoop: number; mock: number[] } | undefined {
   if (process.platform !== 'linux') return undefined;
   const usable = allowedCpus(process.pid);
   // taskset may be missing, or a container may forbid changing affinity: then share.
   if (usable.length < 2 || spawnSync('taskset', ['-c', String(usable[0]), 'true']).status !== 0) return undefined;
-  return { harnessEventLoop: usable[0], mock: [usable[usable.length - 1]] };
+  return { usable, harnessEventLoop: usable[0], mock: [usable[usable.length - 1]] };
 }
 
 /** Moves every thread of this process onto `cpus` (taskset), e.g. off a CPU given to a server's event loop. */
