@@ -175,11 +175,18 @@ export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { mo
     }
     return best;
   };
+  // The loss has two basins: prefill under the memory floor (the first token is one ordinary step) and
+  // prefill compute-bound (the first token grows with the prompt). Nelder–Mead started in one rarely
+  // crosses to the other (a CI run's fit stayed memory-bound, 33% off on every run), so it also starts
+  // from compute per token read off the lightest run: its first token, less the serving overhead, is
+  // mostly one prefill of its prompts.
+  const lightPrompt = middleValue(lightest.records.map((record) => record.prompt_tokens)) ?? prompt;
+  const lightComputePerToken = Math.max(0.1, lightest.summary.ttft_ms.median - localOverhead_ms - start.fixed) / Math.max(1, lightPrompt);
+  const stepStarts = [start, { ...start, compute_per_token: lightComputePerToken }].map((from) => stepNames.map((name) => Math.log(from[name])));
   // An extra front-end delay trades off against compute per token (both lengthen the first token), so
   // its search starts from a small, a middling and a large share of the first token's time.
-  const stepStart = stepNames.map((name) => Math.log(start[name]));
   const firstTokenGap = Math.max(0.1, lightest.summary.ttft_ms.median - tpotLight - localOverhead_ms);
-  const starts = fitsExtra ? [0.1, 0.5, 0.9].map((share) => [...stepStart, Math.log(Math.max(0.05, share * firstTokenGap))]) : [stepStart];
+  const starts = stepStarts.flatMap((stepStart) => (fitsExtra ? [0.1, 0.5, 0.9].map((share) => [...stepStart, Math.log(Math.max(0.05, share * firstTokenGap))]) : [stepStart]));
   const best = starts.map(descend).reduce((a, b) => (b.value < a.value ? b : a));
   const parameters = toParameters(best.x);
   const rounded = Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, Number(value.toPrecision(5))])) as StepParameters;

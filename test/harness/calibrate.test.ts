@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { startMockProcess, type MockProcess } from '../helpers/mock-process';
+import { separateCpus, startMockProcess, type MockProcess } from '../helpers/mock-process';
 import { readRun, runCli } from '../helpers/cli';
 
 // Twenty requests per seat: with eight per seat the original's own TTFT median at concurrency 8 moved
@@ -12,16 +12,20 @@ import { readRun, runCli } from '../helpers/cli';
 // grouping flips between runs, which would make any comparison of medians a coin toss.
 const WORKLOAD = 'synthetic:prompt=lognormal(256,0.4),output=lognormal(32,0.4)';
 const directory = mkdtempSync(join(tmpdir(), 'tokenbench-calibrate-'));
+// The mock on one CPU and the harness's event loop on another, as in the trace replay test, so the
+// two processes' measurements do not wait on each other's scheduling (where the machine allows).
+const cpus = separateCpus();
+const pin = cpus ? ['--pin-cpu', String(cpus.harnessEventLoop)] : [];
 
 async function measure(mock: MockProcess, concurrency: number, name: string) {
   const out = join(directory, name);
-  const result = await runCli(['run', '--target', mock.baseURL, '--workload', WORKLOAD, '--concurrency', String(concurrency), '--requests', String(Math.max(24, concurrency * 20)), '--out', out]);
+  const result = await runCli(['run', '--target', mock.baseURL, '--workload', WORKLOAD, '--concurrency', String(concurrency), '--requests', String(Math.max(24, concurrency * 20)), '--out', out, ...pin]);
   expect(result.code).toBe(0);
   return { out, summary: readRun(out).summary };
 }
 
 test('calibrate fits runs at concurrency 1, 4 and 16; the fitted mock matches the original at 8 and 32 (never shown to the fit) within 15%', async () => {
-  const original = await startMockProcess(['--profile', 'llama-3.1-8b-h100']);
+  const original = await startMockProcess(['--profile', 'llama-3.1-8b-h100'], { cpus: cpus?.mock });
   const training: string[] = [];
   const reference: Record<number, Awaited<ReturnType<typeof measure>>['summary']> = {};
   try {
@@ -35,14 +39,17 @@ test('calibrate fits runs at concurrency 1, 4 and 16; the fitted mock matches th
   const fit = await runCli(['calibrate', ...training, '--holdout', join(directory, 'original-c8'), join(directory, 'original-c32'), '--out', profilePath]);
   expect(fit.code).toBe(0);
   expect(fit.stdout).toContain('[holdout]');
-  if (process.env.SHOW_FIT) process.stdout.write(fit.stdout);
+  // Printed always: when the twin misses, this says whether the fit or the serving was off.
+  process.stdout.write(fit.stdout);
   const profile = parseYaml(readFileSync(profilePath, 'utf8'));
   expect(profile).toMatchObject({ kind: 'fitted', model: 'llama-3.1-8b' });
   // In-sample TTFT medians at low concurrency swing with how the first requests happen to group into
-  // batches (sub-millisecond arrival order), so the fit is only checked for sanity here.
-  expect(profile.fit.in_sample_worst_error).toBeLessThan(0.35);
+  // batches (sub-millisecond arrival order), so the bar is loose; a fit stuck in the wrong basin
+  // (prefill under the memory floor) was 33% off on every run.
+  expect(profile.fit.in_sample_worst_error).toBeLessThan(0.2);
+  expect(profile.fit.out_of_sample_worst_error).toBeLessThan(0.15);
 
-  const twin = await startMockProcess(['--profile', profilePath]);
+  const twin = await startMockProcess(['--profile', profilePath], { cpus: cpus?.mock });
   try {
     for (const concurrency of [8, 32]) {
       const { summary } = await measure(twin, concurrency, `twin-c${concurrency}`);
