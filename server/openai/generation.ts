@@ -28,18 +28,26 @@ interface Slot {
   index: number;
 }
 
-/** The token-by-token order in which a choice's text is revealed: reasoning, then the answer. */
-function slotsOf(plan: ChoicePlan): Slot[] {
-  const slots: Slot[] = plan.reasoningPieces.map((piece, index) => ({ kind: 'reasoning', piece, index }));
-  if (plan.toolCalls.length > 0) {
-    const call = plan.toolCalls[0];
-    const headerTokens = Math.max(1, plan.completionTokens - plan.reasoningTokens - call.argumentPieces.length);
-    for (let i = 0; i < headerTokens; i++) slots.push({ kind: 'tool_header', piece: i === 0 ? call.name : '', index: 0 });
-    call.argumentPieces.forEach((piece, index) => slots.push({ kind: 'tool_arguments', piece, index }));
-  } else {
-    plan.contentPieces.forEach((piece, index) => slots.push({ kind: 'content', piece, index }));
-  }
-  return slots;
+/**
+ * The token-by-token order in which a choice's text is revealed: reasoning, then the answer (a tool
+ * call's header tokens and its arguments, or the content). Read by position: a list of slots held
+ * for a stream's whole life was half of what an open stream kept on the heap (about 11 of 24 KB at
+ * 200 tokens), all of it copied by the young-generation collector while requests arrive.
+ */
+function revealOrder(plan: ChoicePlan): { length: number; at(position: number): Slot } {
+  const reasoning = plan.reasoningPieces.length;
+  const call = plan.toolCalls[0];
+  const headerTokens = call ? Math.max(1, plan.completionTokens - plan.reasoningTokens - call.argumentPieces.length) : 0;
+  return {
+    length: reasoning + (call ? headerTokens + call.argumentPieces.length : plan.contentPieces.length),
+    at(position) {
+      if (position < reasoning) return { kind: 'reasoning', piece: plan.reasoningPieces[position], index: position };
+      const answer = position - reasoning;
+      if (!call) return { kind: 'content', piece: plan.contentPieces[answer], index: answer };
+      if (answer < headerTokens) return { kind: 'tool_header', piece: answer === 0 ? call.name : '', index: 0 };
+      return { kind: 'tool_arguments', piece: call.argumentPieces[answer - headerTokens], index: answer - headerTokens };
+    },
+  };
 }
 
 /**
@@ -74,11 +82,11 @@ export function startGeneration(engine: InferenceEngine, requestId: string, prom
   };
 
   for (const plan of plans) {
-    const slots = slotsOf(plan);
+    const order = revealOrder(plan);
     let next = 0;
     let headerSent = false;
     const handle = engine.submit(
-      { id: `${requestId}-${plan.index}`, promptTokens, outputTokens: slots.length },
+      { id: `${requestId}-${plan.index}`, promptTokens, outputTokens: order.length },
       {
         onScheduled: (at_ms) => {
           if (!scheduledReported) {
@@ -87,9 +95,9 @@ export function startGeneration(engine: InferenceEngine, requestId: string, prom
           }
         },
         onTokens: (count, at_ms) => {
-          const end = Math.min(slots.length, next + count);
+          const end = Math.min(order.length, next + count);
           for (; next < end; next++) {
-            const slot = slots[next];
+            const slot = order.at(next);
             if (slot.kind === 'tool_header') {
               if (headerSent) continue;
               headerSent = true;
