@@ -17,7 +17,7 @@ import { StreamClient } from '../harness/client/stream-client';
 import { runLoad } from '../harness/load/runner';
 import { summarize } from '../harness/metrics/percentiles';
 import { SyntheticWorkload } from '../harness/workload/synthetic';
-import { separateCpus, startMockProcess } from '../test/helpers/mock-process';
+import { pinCpuFlag, separateCpus, startMockProcess } from '../test/helpers/mock-process';
 import { describePinning, pinEventLoopThread } from '../cli/cpu-pin';
 import { formatTable } from '../cli/table';
 
@@ -36,7 +36,7 @@ const medianAndP99 = (values: number[]) => {
 const cpus = process.env.BENCH_PIN === '0' ? undefined : separateCpus();
 
 (async () => {
-  const mock = await startMockProcess(['--profile', 'constant', '--stamp-writes', ...(cpus ? ['--pin-cpu', String(cpus.mock[0])] : [])]);
+  const mock = await startMockProcess(['--profile', 'constant', '--stamp-writes', ...pinCpuFlag(cpus?.mock[0])]);
   // Pinned after the mock is spawned: a child inherits the affinity of the thread that starts it.
   console.log(cpus ? `harness: ${describePinning(await pinEventLoopThread(cpus.harnessEventLoop))}; the mock's on CPU ${cpus.mock[0]}` : 'harness and mock share the CPUs');
   const rows: Array<Array<string | number>> = [];

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Agent, request } from 'undici';
-import { confineThisProcess, separateCpus, startMockProcess } from '../test/helpers/mock-process';
+import { confineThisProcess, pinCpuFlag, separateCpus, startMockProcess } from '../test/helpers/mock-process';
 import { formatTable } from '../cli/table';
 // autocannon ships no types
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -111,9 +111,8 @@ interface StreamLevel {
 async function streamLevel(streams: number, profile: string): Promise<StreamLevel> {
   const tokensEach = Number(process.env.TOKENS_EACH ?? 200);
   const ramp_s = Number(process.env.RAMP_S ?? 1);
-  const pin = cpus ? ['--pin-cpu', String(cpus.mock[0])] : [];
   // Spawned with every CPU allowed again (this process has confined itself), then pinned by itself.
-  const mock = await startMockProcess(['--profile', profile, ...pin], { nodeArgs: mockNodeArgs(), cpus: cpus?.usable });
+  const mock = await startMockProcess(['--profile', profile, ...pinCpuFlag(cpus?.mock[0])], { nodeArgs: mockNodeArgs(), cpus: cpus?.usable });
   const dispatcher = new Agent({ connections: streams });
   // Its own connection: while every stream is open, the streams' pool has none free.
   const scraper = new Agent({ connections: 1 });

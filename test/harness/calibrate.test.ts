@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { separateCpus, startMockProcess, type MockProcess } from '../helpers/mock-process';
+import { pinCpuFlag, separateCpus, startMockProcess, type MockProcess } from '../helpers/mock-process';
 import { readRun, runCli } from '../helpers/cli';
 
 // Twenty requests per seat: with eight per seat the original's own TTFT median at concurrency 8 moved
@@ -15,7 +15,7 @@ const directory = mkdtempSync(join(tmpdir(), 'tokenbench-calibrate-'));
 // The mock on one CPU and the harness's event loop on another, as in the trace replay test, so the
 // two processes' measurements do not wait on each other's scheduling (where the machine allows).
 const cpus = separateCpus();
-const pin = cpus ? ['--pin-cpu', String(cpus.harnessEventLoop)] : [];
+const pin = pinCpuFlag(cpus?.harnessEventLoop);
 
 async function measure(mock: MockProcess, concurrency: number, name: string) {
   const out = join(directory, name);

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { separateCpus, startMockProcess, type MockProcess } from '../helpers/mock-process';
+import { pinCpuFlag, separateCpus, startMockProcess, type MockProcess } from '../helpers/mock-process';
 import type { RequestRecord } from '../../harness/client/record';
 import { parseAzureTimestamp, readTrace, type TraceFormat, type TraceRow } from '../../harness/workload/traces';
 
@@ -58,8 +58,7 @@ test('Azure timestamps keep their sub-millisecond digits', () => {
 /** Replays the rows with the CLI, as users run it (its own process), and returns each row's send lateness, sorted. */
 function replayLateness(format: TraceFormat, path: string, rows: TraceRow[], speedup: number): number[] {
   const out = mkdtempSync(join(tmpdir(), 'tokenbench-replay-'));
-  const pin = cpus ? ['--pin-cpu', String(cpus.harnessEventLoop)] : [];
-  const cli = spawnSync(process.execPath, [BIN, 'run', '--target', mock.baseURL, '--workload', `${format}:${path}`, '--limit', '200', '--speedup', String(speedup), '--out', out, ...pin], { encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, [BIN, 'run', '--target', mock.baseURL, '--workload', `${format}:${path}`, '--limit', '200', '--speedup', String(speedup), '--out', out, ...pinCpuFlag(cpus?.harnessEventLoop)], { encoding: 'utf8' });
   expect(cli.status).toBe(0);
   if (cpus) expect(cli.stderr).toContain(`event loop pinned to CPU ${cpus.harnessEventLoop}`);
   const records = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as RequestRecord);

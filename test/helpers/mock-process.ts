@@ -56,6 +56,11 @@ export function separateCpus(): { usable: number[]; harnessEventLoop: number; mo
   return { usable, harnessEventLoop: usable[0], mock: [usable[usable.length - 1]] };
 }
 
+/** `--pin-cpu N` for `tokenbench run` or `serve` where a CPU was set aside, nothing where none was. */
+export function pinCpuFlag(cpu: number | undefined): string[] {
+  return cpu === undefined ? [] : ['--pin-cpu', String(cpu)];
+}
+
 /** Moves every thread of this process onto `cpus` (taskset), e.g. off a CPU given to a server's event loop. */
 export function confineThisProcess(cpus: number[]): void {
   const result = spawnSync('taskset', ['-a', '-p', '-c', cpus.join(','), String(process.pid)]);
