@@ -1,66 +1,146 @@
-/** A binary min-heap of timed events, ordered by time then insertion (so ties fire FIFO). */
-export interface TimedEvent {
-  at_ms: number;
-  seq: number;
-  run: () => void;
-  cancelled: boolean;
+/**
+ * One scheduled callback. It is also its own cancel handle, so scheduling a token costs one object
+ * (it used to be three: the event, a handle and the handle's closure), which is most of what the
+ * young-generation collector copies per open stream under load (`npm run bench:server`).
+ */
+export class TimedEvent {
+  /** Fired or cancelled: it will not run (again). */
+  done = false;
+
+  constructor(
+    readonly at_ms: number,
+    readonly run: () => void,
+    private readonly queue: EventQueue,
+  ) {}
+
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    this.queue.settled(true);
+  }
 }
 
+/**
+ * A binary min-heap of timed events, ordered by time then insertion (so ties fire FIFO). Times and
+ * insertion numbers sit in typed arrays beside the events: sifting compares numbers that lie side by
+ * side instead of reading them out of objects spread over the heap.
+ */
 export class EventQueue {
-  private heap: TimedEvent[] = [];
+  private events: TimedEvent[] = [];
+  private times = new Float64Array(64);
+  private seqs = new Float64Array(64);
   private nextSeq = 0;
+  private liveCount = 0;
 
-  get size(): number {
-    return this.heap.length;
+  /** `onAllCancelled`: called when a cancel leaves no live event (not when the last one is popped). */
+  constructor(private readonly onAllCancelled?: () => void) {}
+
+  /** Events neither fired nor cancelled. */
+  get live(): number {
+    return this.liveCount;
   }
 
   push(at_ms: number, run: () => void): TimedEvent {
-    const event: TimedEvent = { at_ms, seq: this.nextSeq++, run, cancelled: false };
-    const heap = this.heap;
-    heap.push(event);
-    let index = heap.length - 1;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (!before(heap[index], heap[parent])) break;
-      [heap[index], heap[parent]] = [heap[parent], heap[index]];
-      index = parent;
-    }
+    const event = new TimedEvent(at_ms, run, this);
+    const index = this.events.length;
+    if (index === this.times.length) this.grow();
+    this.events.push(event);
+    this.times[index] = at_ms;
+    this.seqs[index] = this.nextSeq++;
+    this.siftUp(index);
+    this.liveCount++;
     return event;
   }
 
   /** The earliest live event, discarding cancelled ones on the way. */
   peek(): TimedEvent | undefined {
-    while (this.heap.length > 0 && this.heap[0].cancelled) this.pop();
-    return this.heap[0];
+    while (this.events.length > 0 && this.events[0].done) this.removeTop();
+    return this.events[0];
   }
 
+  /** Removes and returns the earliest live event, which then counts as fired. */
   pop(): TimedEvent | undefined {
-    const heap = this.heap;
-    if (heap.length === 0) return undefined;
-    const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let index = 0;
-      for (;;) {
-        const left = 2 * index + 1;
-        const right = left + 1;
-        let smallest = index;
-        if (left < heap.length && before(heap[left], heap[smallest])) smallest = left;
-        if (right < heap.length && before(heap[right], heap[smallest])) smallest = right;
-        if (smallest === index) break;
-        [heap[index], heap[smallest]] = [heap[smallest], heap[index]];
-        index = smallest;
-      }
-    }
+    const top = this.peek();
+    if (!top) return undefined;
+    this.removeTop();
+    top.done = true;
+    this.settled(false);
     return top;
   }
 
   clear(): void {
-    this.heap = [];
+    for (const event of this.events) event.done = true;
+    this.events = [];
+    this.liveCount = 0;
   }
-}
 
-function before(a: TimedEvent, b: TimedEvent): boolean {
-  return a.at_ms < b.at_ms || (a.at_ms === b.at_ms && a.seq < b.seq);
+  /** An event left the live set: fired (popped) or cancelled. */
+  settled(byCancel: boolean): void {
+    this.liveCount--;
+    if (byCancel && this.liveCount === 0) this.onAllCancelled?.();
+  }
+
+  private removeTop(): void {
+    const events = this.events;
+    const last = events.length - 1;
+    if (last > 0) this.move(last, 0);
+    events.pop();
+    if (last > 1) this.siftDown(0);
+  }
+
+  private before(a: number, b: number): boolean {
+    const times = this.times;
+    return times[a] < times[b] || (times[a] === times[b] && this.seqs[a] < this.seqs[b]);
+  }
+
+  private siftUp(index: number): void {
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!this.before(index, parent)) break;
+      this.swap(index, parent);
+      index = parent;
+    }
+  }
+
+  private siftDown(index: number): void {
+    const length = this.events.length;
+    for (;;) {
+      const left = 2 * index + 1;
+      const right = left + 1;
+      let smallest = index;
+      if (left < length && this.before(left, smallest)) smallest = left;
+      if (right < length && this.before(right, smallest)) smallest = right;
+      if (smallest === index) return;
+      this.swap(index, smallest);
+      index = smallest;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    const { events, times, seqs } = this;
+    const event = events[a];
+    events[a] = events[b];
+    events[b] = event;
+    const time = times[a];
+    times[a] = times[b];
+    times[b] = time;
+    const seq = seqs[a];
+    seqs[a] = seqs[b];
+    seqs[b] = seq;
+  }
+
+  private move(from: number, to: number): void {
+    this.events[to] = this.events[from];
+    this.times[to] = this.times[from];
+    this.seqs[to] = this.seqs[from];
+  }
+
+  private grow(): void {
+    const times = new Float64Array(this.times.length * 2);
+    times.set(this.times);
+    this.times = times;
+    const seqs = new Float64Array(this.seqs.length * 2);
+    seqs.set(this.seqs);
+    this.seqs = seqs;
+  }
 }

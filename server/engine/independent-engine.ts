@@ -16,6 +16,9 @@ interface Sequence {
   sink: GenerationSink;
   delivered: number;
   timer?: TimerHandle;
+  /** When the next token is due, and the callback that delivers it (one per sequence, not per token). */
+  due_ms: number;
+  deliverNext?: () => void;
   done: boolean;
 }
 
@@ -34,7 +37,7 @@ export class IndependentEngine implements InferenceEngine {
   ) {}
 
   submit(request: GenerationRequest, sink: GenerationSink): GenerationHandle {
-    const sequence: Sequence = { request, sink, delivered: 0, done: false };
+    const sequence: Sequence = { request, sink, delivered: 0, due_ms: 0, done: false };
     if (this.running.size < this.profile.max_num_seqs) this.start(sequence);
     else if (this.waiting.length >= this.profile.max_waiting) throw new QueueFullError(1);
     else this.waiting.push(sequence);
@@ -64,17 +67,22 @@ export class IndependentEngine implements InferenceEngine {
       return;
     }
     const ttft_ms = Math.max(0, sampleDistribution(this.profile.ttft_ms, this.rng));
+    sequence.deliverNext = () => this.deliverToken(sequence);
     this.scheduleToken(sequence, now + ttft_ms);
   }
 
   private scheduleToken(sequence: Sequence, due_ms: number): void {
-    sequence.timer = this.clock.at(due_ms, () => {
-      if (sequence.done) return;
-      sequence.delivered++;
-      sequence.sink.onTokens(1, due_ms);
-      if (sequence.delivered >= sequence.request.outputTokens) this.finish(sequence, due_ms);
-      else this.scheduleToken(sequence, due_ms + Math.max(0, sampleDistribution(this.profile.itl_ms, this.rng)));
-    });
+    sequence.due_ms = due_ms;
+    sequence.timer = this.clock.at(due_ms, sequence.deliverNext!);
+  }
+
+  private deliverToken(sequence: Sequence): void {
+    if (sequence.done) return;
+    const due_ms = sequence.due_ms;
+    sequence.delivered++;
+    sequence.sink.onTokens(1, due_ms);
+    if (sequence.delivered >= sequence.request.outputTokens) this.finish(sequence, due_ms);
+    else this.scheduleToken(sequence, due_ms + Math.max(0, sampleDistribution(this.profile.itl_ms, this.rng)));
   }
 
   private finish(sequence: Sequence, finished_ms?: number): void {

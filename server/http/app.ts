@@ -67,7 +67,7 @@ function createControlApp(context: ServerContext): express.Express {
   app.get('/metrics', async (_req, res) => {
     for (const model of context.models.values()) context.metrics.updateEngine(model.id, model.engine.stats());
     res.set('content-type', context.metrics.registry.contentType);
-    res.send(await context.metrics.registry.metrics());
+    res.send(await context.metrics.exposition());
   });
 
   const v1 = express.Router();

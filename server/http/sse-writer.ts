@@ -61,6 +61,11 @@ export class SseWriter {
 
   write(frames: string[]): void {
     if (frames.length === 0 || this.closed) return;
+    if (frames.length === 1 && this.queue.length === 0 && this.writable()) {
+      // The common case (one token's frame, nothing held back) goes straight out.
+      this.send(frames[0]);
+      return;
+    }
     for (const frame of frames) {
       this.queue.push(frame);
       this.queuedBytes += frame.length;
@@ -100,15 +105,23 @@ export class SseWriter {
     this.socket = null;
   }
 
+  private writable(): boolean {
+    return !this.waitingForDrain && !this.pausedUntil && !this.ending;
+  }
+
+  private send(frames: string): void {
+    const data = this.stampWrites ? writeStampLine() + frames : frames;
+    const accepted = this.socket ? this.socket.write(`${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`) : this.res.write(data);
+    if (!accepted) this.waitingForDrain = true;
+  }
+
   private flush(): void {
     if (this.waitingForDrain || this.pausedUntil || this.closed) return;
     if (this.queue.length > 0) {
       const frames = this.queue.length === 1 ? this.queue[0] : this.queue.join('');
-      const data = this.stampWrites ? writeStampLine() + frames : frames;
       this.queue = [];
       this.queuedBytes = 0;
-      const accepted = this.socket ? this.socket.write(`${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`) : this.res.write(data);
-      if (!accepted) this.waitingForDrain = true;
+      this.send(frames);
     }
     if (this.ending && !this.waitingForDrain && this.queue.length === 0) {
       // The keep-alive socket goes on to serve other requests: stop listening on it first.

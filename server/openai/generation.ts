@@ -22,32 +22,50 @@ export interface GenerationListener {
   onFinished(at_ms: number): void;
 }
 
-interface Slot {
-  kind: DeltaKind;
-  piece: string;
-  index: number;
-}
-
 /**
  * The token-by-token order in which a choice's text is revealed: reasoning, then the answer (a tool
  * call's header tokens and its arguments, or the content). Read by position: a list of slots held
  * for a stream's whole life was half of what an open stream kept on the heap (about 11 of 24 KB at
  * 200 tokens), all of it copied by the young-generation collector while requests arrive.
  */
-function revealOrder(plan: ChoicePlan): { length: number; at(position: number): Slot } {
+function revealOrder(plan: ChoicePlan): { length: number; isRepeatedHeader(position: number): boolean; deltaAt(position: number, due_ms: number): Delta } {
   const reasoning = plan.reasoningPieces.length;
   const call = plan.toolCalls[0];
   const headerTokens = call ? Math.max(1, plan.completionTokens - plan.reasoningTokens - call.argumentPieces.length) : 0;
+  const delta = (kind: DeltaKind, text: string, index: number, due_ms: number): Delta => ({ choice: plan, kind, text, from: index, to: index + 1, tokens: 1, due_ms });
   return {
     length: reasoning + (call ? headerTokens + call.argumentPieces.length : plan.contentPieces.length),
-    at(position) {
-      if (position < reasoning) return { kind: 'reasoning', piece: plan.reasoningPieces[position], index: position };
+    // A tool call's name goes out once, with its first header token; the others carry no text.
+    isRepeatedHeader: (position) => call !== undefined && position > reasoning && position - reasoning < headerTokens,
+    deltaAt(position, due_ms) {
+      if (position < reasoning) return delta('reasoning', plan.reasoningPieces[position], position, due_ms);
       const answer = position - reasoning;
-      if (!call) return { kind: 'content', piece: plan.contentPieces[answer], index: answer };
-      if (answer < headerTokens) return { kind: 'tool_header', piece: answer === 0 ? call.name : '', index: 0 };
-      return { kind: 'tool_arguments', piece: call.argumentPieces[answer - headerTokens], index: answer - headerTokens };
+      if (!call) return delta('content', plan.contentPieces[answer], answer, due_ms);
+      if (answer < headerTokens) return delta('tool_header', call.name, 0, due_ms);
+      return delta('tool_arguments', call.argumentPieces[answer - headerTokens], answer - headerTokens, due_ms);
     },
   };
+}
+
+// Work for once the clock's current wake has run (streams' merged deltas, then their ends), in the
+// order it was asked for: one microtask per wake rather than one per stream (node's queueMicrotask
+// allocates an async resource and a bound function per call, on a path taken once per token).
+let afterWake: Array<() => void> = [];
+let running: Array<() => void> = [];
+function afterThisWake(work: () => void): void {
+  if (afterWake.push(work) === 1) queueMicrotask(runAfterWake);
+}
+function runAfterWake(): void {
+  [running, afterWake] = [afterWake, running];
+  for (const work of running) {
+    try {
+      work();
+    } catch (error) {
+      // One stream's failure must not hold back every other stream's tokens.
+      process.emitWarning(`tokenbench stream callback failed: ${(error as Error).stack ?? error}`);
+    }
+  }
+  running.length = 0;
 }
 
 /**
@@ -65,8 +83,8 @@ export function startGeneration(engine: InferenceEngine, requestId: string, prom
 
   const flush = () => {
     flushQueued = false;
-    const deltas = pending.splice(0);
-    for (const delta of deltas) if (!cancelled) listener.onDelta(delta);
+    for (let i = 0; i < pending.length && !cancelled; i++) listener.onDelta(pending[i]);
+    pending.length = 0;
   };
   const enqueue = (delta: Delta) => {
     const last = pending[pending.length - 1];
@@ -77,14 +95,13 @@ export function startGeneration(engine: InferenceEngine, requestId: string, prom
     } else pending.push(delta);
     if (!flushQueued) {
       flushQueued = true;
-      queueMicrotask(flush);
+      afterThisWake(flush);
     }
   };
 
   for (const plan of plans) {
     const order = revealOrder(plan);
     let next = 0;
-    let headerSent = false;
     const handle = engine.submit(
       { id: `${requestId}-${plan.index}`, promptTokens, outputTokens: order.length },
       {
@@ -96,17 +113,10 @@ export function startGeneration(engine: InferenceEngine, requestId: string, prom
         },
         onTokens: (count, at_ms) => {
           const end = Math.min(order.length, next + count);
-          for (; next < end; next++) {
-            const slot = order.at(next);
-            if (slot.kind === 'tool_header') {
-              if (headerSent) continue;
-              headerSent = true;
-            }
-            enqueue({ choice: plan, kind: slot.kind, text: slot.piece, from: slot.index, to: slot.index + 1, tokens: 1, due_ms: at_ms });
-          }
+          for (; next < end; next++) if (!order.isRepeatedHeader(next)) enqueue(order.deltaAt(next, at_ms));
         },
         onFinished: (at_ms) => {
-          queueMicrotask(() => {
+          afterThisWake(() => {
             if (cancelled) return;
             listener.onChoiceFinished?.(plan, at_ms);
             if (--remaining === 0) listener.onFinished(at_ms);
