@@ -19,12 +19,6 @@ export interface Clock {
  * Real time on one shared timer that wakes for the earliest due event. Deadlines are absolute
  * floating milliseconds; everything due within `coalesceWindow_ms` of now fires in the same wake,
  * so a stream's tokens due in the same millisecond leave as one write.
- *
- * A wake runs at most `maxEventsPerTurn` events, then yields a turn of the event loop (setImmediate)
- * before the rest. What the events queued (their writes, as microtasks) goes out in between: after a
- * stall (a collection, a burst of arrivals) the backlog's first tokens are written at once instead
- * of after the whole backlog has been processed, which cut the 1,000-stream write lag's tail
- * (`npm run bench:server`).
  */
 export class RealClock implements Clock {
   // A stream cancelled with nothing else scheduled lets go of the timer at once (no timer is held idle).
@@ -38,10 +32,7 @@ export class RealClock implements Clock {
   /** Observed lateness of each fired event (ms), for the event-loop lag metrics. */
   onLateness?: (late_ms: number) => void;
 
-  constructor(
-    private readonly coalesceWindow_ms = 0.5,
-    private readonly maxEventsPerTurn = 16,
-  ) {}
+  constructor(private readonly coalesceWindow_ms = 0.5) {}
 
   now_ms(): number {
     return performance.now();
@@ -95,7 +86,7 @@ export class RealClock implements Clock {
     // Only what is due now: events falling due while these run wait for the next turn of the loop,
     // so the writes they queued (microtasks) and incoming I/O are not held back by a growing batch.
     const now = this.now_ms();
-    for (let fired = 0; fired < this.maxEventsPerTurn; fired++) {
+    for (;;) {
       const next = this.queue.peek();
       if (!next || next.at_ms > now + this.coalesceWindow_ms) break;
       // Popped, it counts as fired: a later cancel() is a no-op.
