@@ -1,7 +1,7 @@
 /**
- * One scheduled callback. It is also its own cancel handle, so scheduling a token costs one object
- * (it used to be three: the event, a handle and the handle's closure), which is most of what the
- * young-generation collector copies per open stream under load (`npm run bench:server`).
+ * One scheduled callback. It is also its own cancel handle, so scheduling a token costs this object
+ * and its callback (a separate handle and the handle's closure came on top), which is most of what
+ * the young-generation collector copies per open stream under load (`npm run bench:server`).
  */
 export class TimedEvent {
   /** Fired or cancelled: it will not run (again). */
