@@ -16,7 +16,7 @@ export class TimedEvent {
   cancel(): void {
     if (this.done) return;
     this.done = true;
-    this.queue.settled(true);
+    this.queue.cancelled();
   }
 }
 
@@ -64,7 +64,7 @@ export class EventQueue {
     if (!top) return undefined;
     this.removeTop();
     top.done = true;
-    this.settled(false);
+    this.liveCount--;
     return top;
   }
 
@@ -74,10 +74,10 @@ export class EventQueue {
     this.liveCount = 0;
   }
 
-  /** An event left the live set: fired (popped) or cancelled. */
-  settled(byCancel: boolean): void {
+  /** A live event was cancelled (its own `cancel()` calls this). */
+  cancelled(): void {
     this.liveCount--;
-    if (byCancel && this.liveCount === 0) this.onAllCancelled?.();
+    if (this.liveCount === 0) this.onAllCancelled?.();
   }
 
   private removeTop(): void {

@@ -61,7 +61,7 @@ export class SseWriter {
 
   write(frames: string[]): void {
     if (frames.length === 0 || this.closed) return;
-    if (frames.length === 1 && this.queue.length === 0 && this.writable()) {
+    if (frames.length === 1 && this.queue.length === 0 && !this.held() && !this.ending) {
       // The common case (one token's frame, nothing held back) goes straight out.
       this.send(frames[0]);
       return;
@@ -105,8 +105,9 @@ export class SseWriter {
     this.socket = null;
   }
 
-  private writable(): boolean {
-    return !this.waitingForDrain && !this.pausedUntil && !this.ending;
+  /** Frames wait: for the socket to drain, or out an injected stall. */
+  private held(): boolean {
+    return this.waitingForDrain || this.pausedUntil !== undefined;
   }
 
   private send(frames: string): void {
@@ -116,7 +117,7 @@ export class SseWriter {
   }
 
   private flush(): void {
-    if (this.waitingForDrain || this.pausedUntil || this.closed) return;
+    if (this.held() || this.closed) return;
     if (this.queue.length > 0) {
       const frames = this.queue.length === 1 ? this.queue[0] : this.queue.join('');
       this.queue = [];
