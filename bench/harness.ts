@@ -18,7 +18,7 @@ import { runLoad } from '../harness/load/runner';
 import { summarize } from '../harness/metrics/percentiles';
 import { SyntheticWorkload } from '../harness/workload/synthetic';
 import { pinCpuFlag, separateCpus, startMockProcess } from '../test/helpers/mock-process';
-import { describePinning, pinEventLoopThread } from '../cli/cpu-pin';
+import { describePinning, pinEventLoopThread } from '../common/cpu-pin';
 import { formatTable } from '../cli/table';
 
 const TRUE_TTFT_MS = 200;

@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { simulate } from '../harness/simulate/simulate';
 import { parseWorkload } from '../harness/workload';
-import { loadProfile } from '../server/profiles/registry';
-import type { LoadPattern } from '../harness/load/load-pattern';
+import { loadProfile } from '../server/profiles';
+import type { LoadPattern } from '../harness/types/run';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
 const cases: Array<{ profile: string; workload: string; pattern: LoadPattern }> = [

@@ -2,17 +2,17 @@ import { Command } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { compareBarsChart, renderSvg, ttftCdfChart } from '../harness/export/charts';
-import { compareRuns, renderComparison } from '../harness/export/compare';
-import { calibrate, formatFitErrors } from '../harness/export/calibrate';
-import { readRunDirectory, writeRunDirectory, type RunInfo } from '../harness/export/run-dir';
-import { writeSweepReport } from '../harness/export/sweep-report';
-import type { SweepPoint } from '../harness/load/sweep';
+import { compareBarsChart, renderSvg, ttftCdfChart } from '../harness/report/charts';
+import { compareRuns, renderComparison } from '../harness/compare/compare';
+import { calibrate, formatFitErrors } from '../harness/calibrate/calibrate';
+import { readRunDirectory, writeRunDirectory } from '../harness/results/run-dir';
+import { writeSweepReport } from '../harness/report/sweep-report';
 import { StreamClient } from '../harness/client/stream-client';
 import { runLoad } from '../harness/load/runner';
 import { middleValue } from '../harness/metrics/percentiles';
 import { SyntheticWorkload } from '../harness/workload/synthetic';
 import { startServer } from '../server';
+import type { RunInfo, SweepPoint } from '../harness/types/run';
 
 function parseTolerance(text: string): number {
   const value = Number(text.replace(/%$/, ''));

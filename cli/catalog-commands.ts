@@ -1,8 +1,5 @@
 import { Command, Option } from 'commander';
-import { hardwareCatalog, modelCatalog } from '../server/profiles/catalog';
-import { predict, type Prediction } from '../server/profiles/predict';
-import { activeParams, kvBytesPerToken } from '../server/profiles/step-cost';
-import { builtinProfileNames, DEFAULT_PROFILE, isPhysicsProfile, loadProfile, type Profile } from '../server/profiles/registry';
+import { activeParams, builtinProfileNames, DEFAULT_PROFILE, hardwareCatalog, isPhysicsProfile, kvBytesPerToken, loadProfile, modelCatalog, predict, type Prediction, type Profile } from '../server/profiles';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
 import { formatTable } from './table';
 

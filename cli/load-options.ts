@@ -1,15 +1,12 @@
 import { Option, type Command } from 'commander';
 import { cpus, hostname } from 'node:os';
-import type { RequestRecord } from '../harness/client/record';
-import { renderSummaryTable } from '../harness/export/report';
-import { writeRunDirectory, type RunExtras, type RunInfo } from '../harness/export/run-dir';
-import type { VllmLoadSettings } from '../harness/export/vllm-format';
-import type { RunSummary } from '../harness/metrics/summary';
-import type { LoadPattern } from '../harness/load/load-pattern';
-import type { Slo } from '../harness/metrics/summary';
+import { renderSummaryTable } from '../harness/report/report';
+import { writeRunDirectory, type RunExtras } from '../harness/results/run-dir';
 import { parseWorkload } from '../harness/workload';
-import type { Workload } from '../harness/workload/types';
-import { version } from './version';
+import type { Workload } from '../harness/types/workload';
+import { version } from '../common/version';
+import type { RequestRecord } from '../harness/types/record';
+import type { LoadPattern, RunInfo, RunSummary, Slo, VllmLoadSettings } from '../harness/types/run';
 
 export const DEFAULT_WORKLOAD = 'synthetic:prompt=256,output=64';
 

@@ -5,7 +5,7 @@ import { simulateCommand } from './simulate';
 import { sweepCommand } from './sweep';
 import { calibrateCommand, compareCommand, reportCommand } from './analysis-commands';
 import { hardwareCommand, modelsCommand, predictCommand, profilesCommand } from './catalog-commands';
-import { version } from './version';
+import { version } from '../common/version';
 
 export function buildProgram(): Command {
   const program = new Command('tokenbench')

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { KV_PRECISIONS, WEIGHT_PRECISIONS } from '../server/profiles/catalog';
+import { KV_PRECISIONS, WEIGHT_PRECISIONS } from '../server/profiles';
 
 /** The composition flags every command that takes a profile accepts (serve, simulate, predict). */
 export function addCompositionOptions(command: Command): Command {
@@ -14,4 +14,4 @@ export function addCompositionOptions(command: Command): Command {
     .addOption(new Option('--reasoning <spec>', 'hidden reasoning, e.g. effort=medium[,tokens=600][,stream=true]'));
 }
 
-export { profileFromOptions } from '../server/profiles/compose';
+export { profileFromOptions } from '../server/profiles';

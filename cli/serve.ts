@@ -3,9 +3,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { startServer } from '../server';
-import { describePinning, pinEventLoopThread } from './cpu-pin';
-import { DEFAULT_PROFILE } from '../server/profiles/registry';
-import { hasComposition } from '../server/profiles/compose';
+import { describePinning, pinEventLoopThread } from '../common/cpu-pin';
+import { DEFAULT_PROFILE, hasComposition } from '../server/profiles';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
 
 /** `--config FILE`: the same settings as the flags, as YAML; flags and environment win over it. */

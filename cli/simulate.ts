@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { summarizeRun } from '../harness/metrics/summary';
 import { simulate } from '../harness/simulate/simulate';
-import { DEFAULT_PROFILE } from '../server/profiles/registry';
+import { DEFAULT_PROFILE } from '../server/profiles';
 import { addWorkloadOptions, describeLoad, loadPatternFrom, runInfo, parseSlo, publishRun, requestCount, workloadFrom } from './load-options';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
 

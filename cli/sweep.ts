@@ -1,17 +1,17 @@
 import { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kneeIndex, offeredLoad, pastSaturation, sweepPatterns, type SweepPoint } from '../harness/load/sweep';
+import { kneeIndex, offeredLoad, pastSaturation, sweepPatterns } from '../harness/load/sweep';
 import { summarizeRun } from '../harness/metrics/summary';
 import { simulate } from '../harness/simulate/simulate';
-import { writeSweepReport } from '../harness/export/sweep-report';
-import { writeRunDirectory, type RunInfo } from '../harness/export/run-dir';
-import type { LoadPattern } from '../harness/load/load-pattern';
-import { DEFAULT_PROFILE } from '../server/profiles/registry';
+import { writeSweepReport } from '../harness/report/sweep-report';
+import { writeRunDirectory } from '../harness/results/run-dir';
+import { DEFAULT_PROFILE } from '../server/profiles';
 import { profileFromOptions } from './profile-options';
 import { addWorkloadOptions, describeLoad, runInfo, parseSlo, workloadFrom } from './load-options';
 import { addTargetOptions, finishLiveMetrics, interruptOnSigint, measure, openTarget, startLiveMetrics, type Target } from './target';
 import { formatTable } from './table';
+import type { LoadPattern, RunInfo, SweepPoint } from '../harness/types/run';
 
 const numberList = (text: string) => text.split(',').map((part) => {
   const value = Number(part);

@@ -1,15 +1,16 @@
 import { Option, type Command } from 'commander';
 import { request } from 'undici';
 import { startServer, type RunningServer } from '../server';
-import { DEFAULT_PROFILE } from '../server/profiles/registry';
+import { DEFAULT_PROFILE } from '../server/profiles';
 import { StreamClient, type ApiKind } from '../harness/client/stream-client';
-import { describePinning, pinEventLoopThread } from './cpu-pin';
-import { runLoad, type RunOutcome, type RunPlan } from '../harness/load/runner';
-import { ServerScraper, type ServerSample } from '../harness/metrics/server-scrape';
-import type { Workload } from '../harness/workload/types';
+import { describePinning, pinEventLoopThread } from '../common/cpu-pin';
+import { runLoad } from '../harness/load/runner';
+import { ServerScraper } from '../harness/telemetry/server-scrape';
+import type { Workload } from '../harness/types/workload';
 import { startProgress } from './progress';
-import { combineObservers, HarnessMetrics } from '../harness/export/prometheus';
+import { combineObservers, HarnessMetrics } from '../harness/telemetry/prometheus';
 import { parseSlo } from './load-options';
+import type { RunOutcome, RunPlan, ServerSample } from '../harness/types/run';
 
 /** Flags that say what to measure and how to reach it; shared by `run` and `sweep`. */
 export function addTargetOptions(command: Command): Command {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { Rng } from './common/random';
+import { Rng } from '../common/random';
 import { RealClock } from './engine/clock';
 import { createRequestListener } from './http/app';
 import type { ServerContext } from './http/context';

@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { getTokenizer, type Tokenizer } from '../../server/text/tokenizer';
-import { parseWriteStamp, performanceToMonotonic_ns, RECEIVED_HEADER } from '../../server/common/write-stamps';
-import type { WorkloadRequest } from '../workload/types';
-import { applyChunkTimings, emptyRecord, type RequestRecord } from './record';
+import { getTokenizer, type Tokenizer } from '../../common/text/tokenizer';
+import { parseWriteStamp, performanceToMonotonic_ns, RECEIVED_HEADER } from '../../common/write-stamps';
+import type { WorkloadRequest } from '../types/workload';
+import { applyChunkTimings, emptyRecord } from '../metrics/record';
+import type { RequestRecord } from '../types/record';
 
 export type ApiKind = 'chat' | 'completions';
 

@@ -1,7 +1,5 @@
-import { Rng } from '../../server/common/random';
+import { Rng } from '../../common/random';
 
-/** When each request should be sent, ms after the start; closed loop has no schedule. */
-export type LoadPattern = { kind: 'closed'; concurrency: number } | { kind: 'open'; rate_per_s: number; burstiness: number };
 
 /**
  * Open-loop send times: gaps drawn from a gamma distribution with shape `burstiness` and mean

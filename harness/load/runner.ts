@@ -1,41 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import type { RequestRecord } from '../client/record';
 import type { StreamClient } from '../client/stream-client';
-import type { Workload, WorkloadRequest } from '../workload/types';
-import { closedLoopStart_ms, openLoopSchedule, type LoadPattern } from './load-pattern';
+import type { Workload, WorkloadRequest } from '../types/workload';
+import { closedLoopStart_ms, openLoopSchedule } from './load-pattern';
 import { collectGarbageNow } from './quiet-heap';
-
-export interface RunPlan {
-  pattern: LoadPattern;
-  requests: number;
-  duration_s?: number;
-  warmup: number;
-  seed: number;
-  /** Seconds over which concurrency (closed) or rate (open) climbs linearly to its full value. */
-  rampUp_s?: number;
-}
-
-export interface RunOutcome {
-  records: RequestRecord[];
-  duration_s: number;
-  interrupted: boolean;
-}
+import type { RequestRecord } from '../types/record';
+import type { LoadObserver, LoadPattern, RunOutcome, RunPlan } from '../types/run';
 
 /**
  * Drives the client with the load pattern. Closed loop keeps `concurrency` requests in flight;
  * open loop sends on schedule without waiting for the target (a late send keeps its scheduled time).
  * `stop` (Ctrl-C) stops sending; requests in flight finish or time out.
  */
-/** Who wants to know as the run goes: progress bars, live Prometheus metrics. */
-export interface LoadObserver {
-  /** A request is about to be sent (after warm-up). */
-  onSend?(): void;
-  /** A request finished (in open loop, its per-token ITL may only be filled in by the run's end). */
-  onRecord?(record: RequestRecord): void;
-  /** All requests are done and every record is complete. */
-  onRunEnd?(records: readonly RequestRecord[]): void;
-}
-
 export async function runLoad(client: StreamClient, workload: Workload, plan: RunPlan, stop: AbortSignal, observer: LoadObserver = {}): Promise<RunOutcome> {
   const records: RequestRecord[] = [];
   const total = Math.min(plan.requests, workload.size);

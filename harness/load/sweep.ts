@@ -1,13 +1,5 @@
-import type { RunSummary } from '../metrics/summary';
-import type { LoadPattern } from './load-pattern';
+import type { LoadPattern, RunSummary, SweepPoint } from '../types/run';
 
-/** One measured point of a sweep. */
-export interface SweepPoint {
-  pattern: LoadPattern;
-  summary: RunSummary;
-  /** The point's own run directory, relative to the sweep's. */
-  directory: string;
-}
 
 export const DEFAULT_CONCURRENCIES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 

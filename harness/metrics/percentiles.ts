@@ -1,16 +1,5 @@
-/** Summary statistics of one metric, as vLLM's benchmark reports them. */
-export interface MetricSummary {
-  count: number;
-  mean: number;
-  /** Population standard deviation (numpy.std). */
-  std: number;
-  median: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  min: number;
-  max: number;
-}
+import type { MetricSummary } from '../types/run';
+
 
 /** The middle value (the upper of the two for an even count), without interpolation: a value that occurred. */
 export function middleValue(values: readonly number[]): number | undefined {

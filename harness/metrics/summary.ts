@@ -1,32 +1,8 @@
-import type { RequestRecord } from '../client/record';
-import { summarize, type MetricSummary } from './percentiles';
+import { summarize } from './percentiles';
+import type { RequestRecord } from '../types/record';
+import type { MetricSummary, RunSummary, Slo } from '../types/run';
 
-export interface Slo {
-  ttft_ms?: number;
-  tpot_ms?: number;
-  e2el_ms?: number;
-}
 
-export interface RunSummary {
-  completed: number;
-  failed: number;
-  duration_s: number;
-  request_throughput: number;
-  output_throughput: number;
-  total_token_throughput: number;
-  total_input_tokens: number;
-  total_output_tokens: number;
-  goodput?: number;
-  slo_attainment?: number;
-  ttft_ms: MetricSummary;
-  tpot_ms: MetricSummary;
-  itl_ms: MetricSummary;
-  e2el_ms: MetricSummary;
-  chunk_gap_ms: MetricSummary;
-  /** sent − scheduled: how late the client sent (coordinated omission made visible). */
-  send_lag_ms: MetricSummary;
-  errors: Record<string, number>;
-}
 
 /** Whether a finished request met every SLO given (goodput counts these); `tpot` may be passed when known. */
 export function meetsSlo(record: RequestRecord, slo: Slo, tpot = tpotOf(record)): boolean {

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { Rng } from '../../server/common/random';
+import { Rng } from '../../common/random';
 import { createEngine, QueueFullError, VirtualClock } from '../../server/engine';
-import { drawReasoningTokens } from '../../server/profiles/common';
-import type { Profile } from '../../server/profiles/registry';
-import { applyChunkTimings, emptyRecord, type RequestRecord } from '../client/record';
+import { drawReasoningTokens, type Profile } from '../../server/profiles';
+import { applyChunkTimings, emptyRecord } from '../metrics/record';
 import { closedLoopStart_ms, openLoopSchedule } from '../load/load-pattern';
-import type { RunOutcome, RunPlan } from '../load/runner';
-import type { Workload } from '../workload/types';
+import type { Workload } from '../types/workload';
+import type { RequestRecord } from '../types/record';
+import type { RunOutcome, RunPlan } from '../types/run';
 
 export interface SimulationOutcome extends RunOutcome {
   /** Wall-clock seconds the simulation took (the run's own `duration_s` is simulated time). */

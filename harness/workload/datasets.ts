@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseDistribution, sampleCount, type Distribution } from '../../server/common/distributions';
-import { Rng } from '../../server/common/random';
-import { generateTokenPieces } from '../../server/text/generator';
-import { countChatPromptTokens, getTokenizer, type Tokenizer } from '../../server/text/tokenizer';
-import type { ChatMessage, RequestShape, Workload, WorkloadRequest } from './types';
+import { parseDistribution, sampleCount, type Distribution } from '../../common/distributions';
+import { Rng } from '../../common/random';
+import { generateTokenPieces } from '../../common/text/generator';
+import { countChatPromptTokens, getTokenizer, type Tokenizer } from '../../common/text/tokenizer';
+import type { ChatMessage, RequestShape, Workload, WorkloadRequest } from '../types/workload';
 
 export type DatasetFormat = 'sharegpt' | 'jsonl' | 'openai-chat';
 

@@ -1,9 +1,9 @@
 import { DatasetWorkload, parseDatasetSpec } from './datasets';
 import { SyntheticWorkload, parseSyntheticSpec } from './synthetic';
 import { TraceWorkload, type TraceOptions } from './traces';
-import type { Workload } from './types';
+import type { Workload } from '../types/workload';
 
-export type { Workload, WorkloadRequest } from './types';
+export type { Workload, WorkloadRequest } from '../types/workload';
 
 /**
  * `synthetic:prompt=N,output=N[,prefix=N]`; a dataset: `sharegpt:FILE`, `jsonl:FILE`, `openai-chat:FILE`

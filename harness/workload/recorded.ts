@@ -1,5 +1,5 @@
-import type { RequestRecord } from '../client/record';
-import type { RequestShape, Workload, WorkloadRequest } from './types';
+import type { RequestShape, Workload, WorkloadRequest } from '../types/workload';
+import type { RequestRecord } from '../types/record';
 
 /**
  * The requests of a measured run, replayed by their lengths (and, for open-loop runs, their scheduled

@@ -1,8 +1,8 @@
-import { parseDistribution, sampleCount, type Distribution } from '../../server/common/distributions';
-import { Rng } from '../../server/common/random';
-import { generateTokenPieces } from '../../server/text/generator';
-import { getTokenizer, type Tokenizer } from '../../server/text/tokenizer';
-import type { RequestShape, Workload, WorkloadRequest } from './types';
+import { parseDistribution, sampleCount, type Distribution } from '../../common/distributions';
+import { Rng } from '../../common/random';
+import { generateTokenPieces } from '../../common/text/generator';
+import { getTokenizer, type Tokenizer } from '../../common/text/tokenizer';
+import type { RequestShape, Workload, WorkloadRequest } from '../types/workload';
 
 export interface SyntheticOptions {
   prompt: Distribution;

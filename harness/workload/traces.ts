@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Rng, mixSeeds } from '../../server/common/random';
-import { generateTokenPieces } from '../../server/text/generator';
-import { getTokenizer, type Tokenizer } from '../../server/text/tokenizer';
-import type { RequestShape, Workload, WorkloadRequest } from './types';
+import { Rng, mixSeeds } from '../../common/random';
+import { generateTokenPieces } from '../../common/text/generator';
+import { getTokenizer, type Tokenizer } from '../../common/text/tokenizer';
+import type { RequestShape, Workload, WorkloadRequest } from '../types/workload';
 
 /** One row of a production trace: when it arrived and how long its prompt and answer were. */
 export interface TraceRow {

@@ -1,15 +1,8 @@
 import type { Clock, TimerHandle } from './clock';
-import type { Rng } from '../common/random';
+import type { Rng } from '../../common/random';
 import type { BatchEngineConfig } from '../profiles/engine-config';
 import { prefillAttentionSum as prefillAttentionSumOf, type StepShape } from '../profiles/step-cost';
-import {
-  QueueFullError,
-  type EngineStats,
-  type GenerationHandle,
-  type GenerationRequest,
-  type GenerationSink,
-  type InferenceEngine,
-} from './types';
+import { QueueFullError, type EngineStats, type GenerationHandle, type GenerationRequest, type GenerationSink, type InferenceEngine } from './types';
 
 interface Sequence {
   request: GenerationRequest;

@@ -1,15 +1,8 @@
 import type { Clock, TimerHandle } from './clock';
-import { sampleDistribution } from '../common/distributions';
-import type { Rng } from '../common/random';
+import { sampleDistribution } from '../../common/distributions';
+import type { Rng } from '../../common/random';
 import type { EmpiricalProfile } from '../profiles/empirical';
-import {
-  QueueFullError,
-  type EngineStats,
-  type GenerationHandle,
-  type GenerationRequest,
-  type GenerationSink,
-  type InferenceEngine,
-} from './types';
+import { QueueFullError, type EngineStats, type GenerationHandle, type GenerationRequest, type GenerationSink, type InferenceEngine } from './types';
 
 interface Sequence {
   request: GenerationRequest;

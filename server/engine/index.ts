@@ -4,7 +4,7 @@ import { IndependentEngine } from './independent-engine';
 import type { InferenceEngine } from './types';
 import type { Profile } from '../profiles/registry';
 import { engineConfigOf } from '../profiles/engine-config';
-import type { Rng } from '../common/random';
+import type { Rng } from '../../common/random';
 
 export * from './types';
 export { RealClock, VirtualClock, type Clock } from './clock';

@@ -11,7 +11,7 @@ import type { ServerContext } from './context';
 import { generationRoute, type JsonRoute } from './generation-route';
 import { BODY_LIMIT_BYTES, readJsonBody, sendJson } from './node-io';
 import { parseBody } from './validation';
-import { monotonicNow_ns, RECEIVED_HEADER } from '../common/write-stamps';
+import { monotonicNow_ns, RECEIVED_HEADER } from '../../common/write-stamps';
 import { sseData, SSE_DONE } from '../openai/sse';
 
 /**

@@ -1,4 +1,4 @@
-import type { Rng } from '../common/random';
+import type { Rng } from '../../common/random';
 import type { ScriptedResponder } from '../openai/scripted';
 import type { ResponseMode } from '../openai/plan';
 import type { ServedModel } from '../openai/served-model';

@@ -1,4 +1,4 @@
-import type { Rng } from '../common/random';
+import type { Rng } from '../../common/random';
 import type { FaultConfig } from '../profiles/common';
 
 export type Fault = '429' | '500' | '503' | 'disconnect' | 'stall' | 'slow-first-byte';

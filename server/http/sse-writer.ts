@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { writeStampLine } from '../common/write-stamps';
+import { writeStampLine } from '../../common/write-stamps';
 
 /**
  * Writes SSE frames to a response with backpressure: when the socket's buffer is full (`write`

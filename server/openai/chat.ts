@@ -3,7 +3,7 @@ import { contentText, nonTextPartTokens, stopSequences, type EndpointFormat, typ
 import type { Delta } from './generation';
 import type { ChoicePlan, GenerationSpec, TokenLogprob } from './plan';
 import { sseData, SSE_DONE } from './sse';
-import { countChatPromptTokens } from '../text/tokenizer';
+import { countChatPromptTokens } from '../../common/text/tokenizer';
 
 const SYSTEM_FINGERPRINT = 'fp_tokenbench';
 

@@ -1,6 +1,6 @@
-import { mixSeeds, Rng } from '../common/random';
+import { mixSeeds, Rng } from '../../common/random';
 import type { EmbeddingsRequest } from './schemas';
-import type { Tokenizer } from '../text/tokenizer';
+import type { Tokenizer } from '../../common/text/tokenizer';
 
 const DEFAULT_DIMENSIONS = 1536;
 

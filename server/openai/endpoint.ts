@@ -1,6 +1,6 @@
 import type { Delta } from './generation';
 import type { ChoicePlan, GenerationSpec } from './plan';
-import type { Tokenizer } from '../text/tokenizer';
+import type { Tokenizer } from '../../common/text/tokenizer';
 
 export interface Usage {
   prompt_tokens: number;

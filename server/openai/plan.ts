@@ -1,10 +1,10 @@
-import { mixSeeds, Rng } from '../common/random';
-import { sampleCount } from '../common/distributions';
-import { generateTokenPieces } from '../text/generator';
-import { generateJsonInstance } from '../text/json-instance';
-import { piecesOf, type Tokenizer } from '../text/tokenizer';
+import { mixSeeds, Rng } from '../../common/random';
+import { sampleCount } from '../../common/distributions';
+import { generateTokenPieces } from '../../common/text/generator';
+import { generateJsonInstance } from '../../common/text/json-instance';
+import { piecesOf, type Tokenizer } from '../../common/text/tokenizer';
 import { drawReasoningTokens, type ReasoningConfig, type ReasoningEffort } from '../profiles/common';
-import type { Distribution } from '../common/distributions';
+import type { Distribution } from '../../common/distributions';
 import { errors } from './errors';
 import type { ScriptedResponder } from './scripted';
 

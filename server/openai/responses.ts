@@ -3,7 +3,7 @@ import { contentText, nonTextPartTokens, type EndpointFormat, type ResponseIdent
 import type { Delta } from './generation';
 import type { ChoicePlan, GenerationSpec } from './plan';
 import { sseEvent } from './sse';
-import { countChatPromptTokens } from '../text/tokenizer';
+import { countChatPromptTokens } from '../../common/text/tokenizer';
 
 /**
  * The Responses API (`POST /v1/responses`): one output (n is always 1), streamed as typed events

@@ -1,6 +1,6 @@
 import { createEngine, type Clock, type InferenceEngine } from '../engine';
-import { Rng } from '../common/random';
-import { getTokenizer, type Tokenizer } from '../text/tokenizer';
+import { Rng } from '../../common/random';
+import { getTokenizer, type Tokenizer } from '../../common/text/tokenizer';
 import type { Profile } from '../profiles/registry';
 
 /** One model the server answers for: its profile, its engine (shared by all clients) and tokenizer. */

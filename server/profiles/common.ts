@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { distributionSchema, sampleCount } from '../common/distributions';
-import type { Rng } from '../common/random';
-import { TOKENIZER_NAMES } from '../text/tokenizer';
+import { distributionSchema, sampleCount } from '../../common/distributions';
+import type { Rng } from '../../common/random';
+import { TOKENIZER_NAMES } from '../../common/text/tokenizer';
 
 /** Deliberate faults, so users can test their clients' retries and timeouts. All off by default. */
 export const faultsSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { distributionSchema } from '../common/distributions';
+import { distributionSchema } from '../../common/distributions';
 import { profileCommonShape } from './common';
 
 /**

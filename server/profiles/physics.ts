@@ -1,14 +1,5 @@
 import { z } from 'zod';
-import {
-  findHardware,
-  findModel,
-  hardwareSpecSchema,
-  KV_PRECISIONS,
-  modelSpecSchema,
-  WEIGHT_PRECISIONS,
-  type HardwareSpec,
-  type ModelSpec,
-} from './catalog';
+import { findHardware, findModel, hardwareSpecSchema, KV_PRECISIONS, modelSpecSchema, WEIGHT_PRECISIONS, type HardwareSpec, type ModelSpec } from './catalog';
 import { profileCommonShape, reasoningSchema } from './common';
 import { activeParams, kvCapacityTokens, weightBytes, type PhysicsSetup, type SpeculationSetup } from './step-cost';
 

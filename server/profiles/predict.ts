@@ -1,4 +1,4 @@
-import { distributionMean } from '../common/distributions';
+import { distributionMean } from '../../common/distributions';
 import { REASONING_EFFORT_SCALE, type ReasoningEffort } from './common';
 import type { Profile } from './registry';
 import { engineConfigOf } from './engine-config';

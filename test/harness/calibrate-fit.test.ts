@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { calibrate } from '../../harness/export/calibrate';
-import { readRunDirectory } from '../../harness/export/run-dir';
+import { calibrate } from '../../harness/calibrate/calibrate';
+import { readRunDirectory } from '../../harness/results/run-dir';
 
 // Three runs measured against `serve --profile llama-3.1-8b-h100` at concurrency 1, 4 and 16 (kept
 // fields only). With the serving overhead measured that day, 1.1443 ms, a fit started only from the

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { allowedCpus, threadIds } from '../../cli/cpu-pin';
+import { allowedCpus, threadIds } from '../../common/cpu-pin';
 import { separateCpus, startMockProcess } from '../helpers/mock-process';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWorkload } from '../../harness/workload';
-import { getTokenizer } from '../../server/text/tokenizer';
+import { getTokenizer } from '../../common/text/tokenizer';
 import { readRun, runCli } from '../helpers/cli';
 
 const SHAREGPT = join(__dirname, '..', '..', '..', 'shared', 'traces', 'sharegpt_v3_filtered_500_mlenergy.json');

@@ -1,4 +1,4 @@
-import { metricsUrlFor, parsePrometheusSamples, summarizeServerSamples } from '../../harness/metrics/server-scrape';
+import { metricsUrlFor, parsePrometheusSamples, summarizeServerSamples } from '../../harness/telemetry/server-scrape';
 
 test('gauges are summed over label sets; comments and longer names that start the same are skipped', () => {
   const text = [

@@ -1,8 +1,8 @@
 import { percentile, summarize } from '../../harness/metrics/percentiles';
 import { summarizeRun, tpotOf } from '../../harness/metrics/summary';
 import { tokensPerChunk } from '../../harness/client/stream-client';
-import { getTokenizer } from '../../server/text/tokenizer';
-import type { RequestRecord } from '../../harness/client/record';
+import { getTokenizer } from '../../common/text/tokenizer';
+import type { RequestRecord } from '../../harness/types/record';
 
 test('percentiles interpolate between closest ranks like numpy', () => {
   const values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedLoopStart_ms, openLoopSchedule, rampedTime } from '../../harness/load/load-pattern';
-import { kneeIndex, pastSaturation, type SweepPoint } from '../../harness/load/sweep';
-import type { RunSummary } from '../../harness/metrics/summary';
+import { kneeIndex, pastSaturation } from '../../harness/load/sweep';
 import { runCli } from '../helpers/cli';
+import type { RunSummary, SweepPoint } from '../../harness/types/run';
 
 const point = (pattern: SweepPoint['pattern'], output_throughput: number, request_throughput = 1, failed = 0, ttft_median = 100): SweepPoint => ({
   pattern,

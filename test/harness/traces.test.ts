@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pinCpuFlag, separateCpus, startMockProcess, type MockProcess } from '../helpers/mock-process';
-import type { RequestRecord } from '../../harness/client/record';
 import { parseAzureTimestamp, readTrace, type TraceFormat, type TraceRow } from '../../harness/workload/traces';
+import type { RequestRecord } from '../../harness/types/record';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
 const TRACES = join(__dirname, '..', '..', '..', 'shared', 'traces');

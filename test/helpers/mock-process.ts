@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { allowedCpus } from '../../cli/cpu-pin';
+import { allowedCpus } from '../../common/cpu-pin';
 import { join } from 'node:path';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');

@@ -1,5 +1,5 @@
-import { distributionMean, parseDistribution, sampleDistribution } from '../../server/common/distributions';
-import { Rng } from '../../server/common/random';
+import { distributionMean, parseDistribution, sampleDistribution } from '../../common/distributions';
+import { Rng } from '../../common/random';
 
 test('compact distribution specs parse to the profile vocabulary', () => {
   expect(parseDistribution('512')).toEqual({ dist: 'constant', value: 512 });

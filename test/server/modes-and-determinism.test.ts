@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMock } from '../helpers/mock-server';
-import { Rng } from '../../server/common/random';
-import { generateTokenPieces } from '../../server/text/generator';
-import { getTokenizer } from '../../server/text/tokenizer';
+import { Rng } from '../../common/random';
+import { generateTokenPieces } from '../../common/text/generator';
+import { getTokenizer } from '../../common/text/tokenizer';
 
 const ask = (client: OpenAI, content: string, extra: Record<string, unknown> = {}) =>
   client.chat.completions.create({ model: 'instant-model', messages: [{ role: 'user', content }], ...extra } as never) as Promise<OpenAI.ChatCompletion>;

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { startMock } from '../helpers/mock-server';
 import type { RunningServer } from '../../server';
-import { getTokenizer } from '../../server/text/tokenizer';
+import { getTokenizer } from '../../common/text/tokenizer';
 
 let mock: RunningServer;
 let client: OpenAI;

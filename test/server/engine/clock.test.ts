@@ -1,6 +1,6 @@
 import { RealClock, VirtualClock } from '../../../server/engine/clock';
 import { IndependentEngine } from '../../../server/engine/independent-engine';
-import { Rng } from '../../../server/common/random';
+import { Rng } from '../../../common/random';
 import { parseProfile } from '../../../server/profiles/registry';
 import type { EmpiricalProfile } from '../../../server/profiles/empirical';
 

@@ -1,7 +1,7 @@
 import { simulate } from '../../../harness/simulate/simulate';
 import { summarizeRun } from '../../../harness/metrics/summary';
 import { parseWorkload } from '../../../harness/workload';
-import { Rng } from '../../../server/common/random';
+import { Rng } from '../../../common/random';
 import { BatchEngine, VirtualClock } from '../../../server/engine';
 import { isPhysicsProfile, loadProfile, parseProfile, readProfileSource, type Profile } from '../../../server/profiles/registry';
 import { decodeShape, stepCost, weightBytesRead } from '../../../server/profiles/step-cost';

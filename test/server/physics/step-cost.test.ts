@@ -1,17 +1,6 @@
 import { findModel } from '../../../server/profiles/catalog';
 import { loadProfile, isPhysicsProfile, parseProfile } from '../../../server/profiles/registry';
-import {
-  decodeShape,
-  distinctExpertsTouched,
-  kvBytesPerToken,
-  kvCapacityTokens,
-  prefillShape,
-  specDecodeExpectedTokens,
-  stepCost,
-  tensorParallelCommSeconds,
-  weightBytesRead,
-  type PhysicsSetup,
-} from '../../../server/profiles/step-cost';
+import { decodeShape, distinctExpertsTouched, kvBytesPerToken, kvCapacityTokens, prefillShape, specDecodeExpectedTokens, stepCost, tensorParallelCommSeconds, weightBytesRead, type PhysicsSetup } from '../../../server/profiles/step-cost';
 
 // Every expected number below was worked out by hand (or on a calculator) from the formula the
 // source cites, not by calling the code under test.

@@ -1,13 +1,13 @@
-import { parseProfile, type Profile } from '../../server/profiles/registry';
-import type { FittedProfile } from '../../server/profiles/fitted';
-import { summarizeRun, type RunSummary } from '../metrics/summary';
-import type { RequestRecord } from '../client/record';
+import { parseProfile, type FittedProfile, type Profile } from '../../server/profiles';
+import { summarizeRun } from '../metrics/summary';
 import { simulate } from '../simulate/simulate';
 import { RecordedWorkload } from '../workload/recorded';
-import { nelderMead } from './optimize';
-import { signedPercent } from './compare';
+import { nelderMead } from './nelder-mead';
+import { signedPercent } from '../compare/compare';
 import { middleValue } from '../metrics/percentiles';
-import type { LoadedRun } from './run-dir';
+import type { LoadedRun } from '../results/run-dir';
+import type { RunSummary } from '../types/run';
+import type { RequestRecord } from '../types/record';
 
 export interface RunFit {
   directory: string;

@@ -1,6 +1,6 @@
 import { CORPUS } from './corpus';
 import { piecesOf, type Tokenizer } from './tokenizer';
-import type { Rng } from '../common/random';
+import type { Rng } from '../random';
 
 /** One corpus word (or punctuation mark) with its tokens decoded one by one. */
 interface Chunk {

@@ -1,5 +1,5 @@
-import type { LoadedRun } from './run-dir';
-import type { MetricSummary } from '../metrics/percentiles';
+import type { LoadedRun } from '../results/run-dir';
+import type { MetricSummary } from '../types/run';
 
 export const COMPARED_LATENCIES = ['ttft_ms', 'tpot_ms', 'itl_ms', 'e2el_ms'] as const;
 export const COMPARED_STATS = ['mean', 'median', 'p90', 'p99'] as const;

@@ -1,4 +1,4 @@
-import type { Rng } from '../common/random';
+import type { Rng } from '../random';
 
 type JsonSchema = Record<string, unknown>;
 const WORDS = ['alpha', 'river', 'signal', 'harbor', 'maple', 'orbit', 'copper', 'lantern', 'meadow', 'summit', 'quartz', 'willow'];

@@ -1,32 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RequestRecord } from '../client/record';
-import type { LoadPattern } from '../load/load-pattern';
-import type { RunSummary } from '../metrics/summary';
-import { summarizeServerSamples, type ServerSample } from '../metrics/server-scrape';
-import { inFlightChart, itlHistogramChart, renderSvg, serverSeriesChart, throughputChart, ttftCdfChart, type ChartSpec } from './charts';
-import { renderReport, type ChartLink } from './report';
-import { toVllmResult, type VllmLoadSettings } from './vllm-format';
-import { writeSummaryCsv } from './csv';
+import { summarizeServerSamples } from '../telemetry/server-scrape';
+import { inFlightChart, itlHistogramChart, renderSvg, serverSeriesChart, throughputChart, ttftCdfChart, type ChartSpec } from '../report/charts';
+import { renderReport, type ChartLink } from '../report/report';
+import { toVllmResult } from './vllm-format';
+import { writeSummaryCsv } from '../report/csv';
+import type { RequestRecord } from '../types/record';
+import type { LoadPattern, RunInfo, RunSummary, ServerSample, VllmLoadSettings } from '../types/run';
 
-/** What was run, written at the top of summary.json and the report. */
-export interface RunInfo {
-  target: string;
-  model: string;
-  /** Who serves the model, as the target's /models says (`tokenbench` for the mock). */
-  served_by?: string;
-  api: string;
-  profile?: string;
-  workload: string;
-  load: string;
-  /** The load as data (calibrate re-creates runs from it). */
-  load_pattern?: LoadPattern;
-  seed: number;
-  version: string;
-  started_at: string;
-  machine: string;
-  interrupted: boolean;
-}
 
 /** What a run may add to its directory beyond the files every run has. */
 export interface RunExtras {

@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SweepPoint } from '../load/sweep';
 import { renderSvg, sweepCurveChart } from './charts';
 import { renderSweepReport } from './report';
-import type { RunInfo } from './run-dir';
+import type { RunInfo, SweepPoint } from '../types/run';
 
 /** A sweep's report.md and its latency–throughput chart. */
 export async function writeSweepReport(directory: string, info: RunInfo, points: readonly SweepPoint[], knee: number): Promise<void> {

@@ -1,14 +1,6 @@
-import type { RequestRecord } from '../client/record';
-import type { MetricSummary } from '../metrics/percentiles';
-import type { RunSummary } from '../metrics/summary';
-import type { RunInfo } from './run-dir';
+import type { RequestRecord } from '../types/record';
+import type { MetricSummary, RunInfo, RunSummary, VllmLoadSettings } from '../types/run';
 
-/** Load settings vLLM's result file records. */
-export interface VllmLoadSettings {
-  request_rate: number | 'inf';
-  burstiness: number;
-  max_concurrency: number | null;
-}
 
 function metricFields(name: string, summary: MetricSummary): Record<string, number> {
   return {

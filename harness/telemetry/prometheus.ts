@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Pushgateway, Registry, exponentialBuckets } from 'prom-client';
-import type { RequestRecord } from '../client/record';
-import type { LoadObserver } from '../load/runner';
-import { meetsSlo, tpotOf, type Slo } from '../metrics/summary';
+import { meetsSlo, tpotOf } from '../metrics/summary';
+import type { RequestRecord } from '../types/record';
+import type { LoadObserver, Slo } from '../types/run';
 
 /** Labels every harness series carries, so several runs and targets share one Prometheus. */
 export interface RunLabels {

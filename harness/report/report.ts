@@ -1,8 +1,6 @@
-import type { RunSummary } from '../metrics/summary';
-import type { MetricSummary } from '../metrics/percentiles';
-import type { RunInfo } from './run-dir';
-import type { summarizeServerSamples } from '../metrics/server-scrape';
-import { offeredLoad, type SweepPoint } from '../load/sweep';
+import type { summarizeServerSamples } from '../telemetry/server-scrape';
+import { offeredLoad } from '../load/sweep';
+import type { MetricSummary, RunInfo, RunSummary, SweepPoint } from '../types/run';
 
 const fmt = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
 

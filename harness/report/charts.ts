@@ -1,8 +1,7 @@
-import type { RequestRecord } from '../client/record';
 import { percentile } from '../metrics/percentiles';
-import type { RunSummary } from '../metrics/summary';
-import type { ServerSample } from '../metrics/server-scrape';
-import { offeredLoad, type SweepPoint } from '../load/sweep';
+import { offeredLoad } from '../load/sweep';
+import type { RequestRecord } from '../types/record';
+import type { RunSummary, ServerSample, SweepPoint } from '../types/run';
 
 /** A vega-lite specification. */
 export type ChartSpec = Record<string, unknown>;

@@ -1,15 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
+import type { ServerSample } from '../types/run';
 
-/** One scrape of the target's /metrics: the gauges that explain latency under load. */
-export interface ServerSample {
-  /** ms after the run's start (negative: before it). */
-  t_ms: number;
-  running: number;
-  waiting: number;
-  /** KV cache usage, 0..1. */
-  kv_cache_usage: number;
-}
 
 /** vLLM's gauge names (and the pre-V1 name for KV usage), summed over `model_name`. */
 const GAUGES: Record<string, keyof Omit<ServerSample, 't_ms'>> = {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummary } from '../metrics/summary';
+import type { RunSummary } from '../types/run';
 
 const STATS = ['mean', 'median', 'p90', 'p95', 'p99', 'min', 'max'] as const;
 const METRICS = ['ttft_ms', 'tpot_ms', 'itl_ms', 'chunk_gap_ms', 'e2el_ms', 'send_lag_ms'] as const;
