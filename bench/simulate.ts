@@ -5,7 +5,7 @@
  * same seed gives bit-identical records.
  */
 import { createHash } from 'node:crypto';
-import { simulate } from '../harness/simulate/simulate';
+import { simulateOnVirtualClock } from '../harness/simulate/simulate';
 import { parseWorkload } from '../harness/workload';
 import { loadProfile } from '../server/profiles';
 import type { LoadPattern } from '../harness/types/run';
@@ -24,8 +24,8 @@ console.log(`requests | profile | load | simulated s | wall s | simulated s per 
 for (const { profile: name, workload: spec, pattern } of cases) {
   const profile = loadProfile(name);
   const plan = { pattern, requests: REQUESTS, warmup: 0, seed: 1 };
-  const first = simulate(profile, parseWorkload(spec, 1), plan);
-  const second = simulate(profile, parseWorkload(spec, 1), plan);
+  const first = simulateOnVirtualClock(profile, parseWorkload(spec, 1), plan);
+  const second = simulateOnVirtualClock(profile, parseWorkload(spec, 1), plan);
   const load = pattern.kind === 'closed' ? `concurrency ${pattern.concurrency}` : `${pattern.rate_per_s} req/s`;
   const speed = first.duration_s / first.wall_s;
   console.log(`${REQUESTS} | ${name} | ${load} | ${first.duration_s.toFixed(0)} | ${first.wall_s.toFixed(2)} | ${speed.toFixed(0)}× | ${digest(first.records) === digest(second.records) ? 'yes' : 'NO'}`);

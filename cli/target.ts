@@ -1,16 +1,7 @@
 import { Option, type Command } from 'commander';
-import { request } from 'undici';
-import { startServer, type RunningServer } from '../server';
+import type { ApiKind, LiveMetricsOptions, RunHooks, TargetOptions } from '../harness';
 import { DEFAULT_PROFILE } from '../server/profiles';
-import { StreamClient, type ApiKind } from '../harness/client/stream-client';
-import { describePinning, pinEventLoopThread } from '../common/cpu-pin';
-import { runLoad } from '../harness/load/runner';
-import { ServerScraper } from '../harness/telemetry/server-scrape';
-import type { Workload } from '../harness/types/workload';
-import { startProgress } from './progress';
-import { combineObservers, HarnessMetrics } from '../harness/telemetry/prometheus';
-import { parseSlo } from './load-options';
-import type { RunOutcome, RunPlan, ServerSample } from '../harness/types/run';
+import { progressBar } from './progress';
 
 /** Flags that say what to measure and how to reach it; shared by `run` and `sweep`. */
 export function addTargetOptions(command: Command): Command {
@@ -38,7 +29,6 @@ export interface TargetFlags {
   api: ApiKind;
   apiKeyEnv: string;
   profile: string;
-  seed: number;
   warmup: number;
   timeout: number;
   scrapeInterval: number;
@@ -51,111 +41,27 @@ export interface TargetFlags {
   pinCpu?: number;
 }
 
-/** An endpoint ready to be measured: the embedded mock (started here) or a real one. */
-export interface Target {
-  baseURL: string;
-  model: string;
-  /** The key is used for requests and never written to any output. */
-  apiKey?: string;
-  /** Set when the embedded mock serves it. */
-  profile?: string;
-  /** `owned_by` of the model in the target's /models (`tokenbench` for the mock). */
-  servedBy?: string;
-  description: string;
-  close(): Promise<void>;
-}
-
-/** The target's served models (id and owner), from GET /models. */
-async function listModels(baseURL: string, apiKey?: string): Promise<Array<{ id: string; owned_by?: string }>> {
-  const response = await request(`${baseURL.replace(/\/$/, '')}/models`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
-  const body = (await response.body.json().catch(() => ({}))) as { data?: Array<{ id: string; owned_by?: string }> };
-  if (response.statusCode !== 200 || !body.data?.length) throw new Error(`cannot list models at ${baseURL}/models (HTTP ${response.statusCode})`);
-  return body.data;
-}
-
-export async function openTarget(flags: TargetFlags): Promise<Target> {
-  const apiKey = process.env[flags.apiKeyEnv];
-  let embedded: RunningServer | undefined;
-  let baseURL = flags.target;
-  if (!baseURL) {
-    embedded = await startServer({ port: 0, profiles: [flags.profile], seed: flags.seed, defaultMetrics: false });
-    baseURL = embedded.baseURL;
-  }
-  try {
-    const models = flags.model && flags.target ? await listModels(baseURL, apiKey).catch(() => []) : await listModels(baseURL, apiKey);
-    const model = flags.model ?? models[0].id;
-    return {
-      baseURL,
-      model,
-      apiKey,
-      profile: embedded ? flags.profile : undefined,
-      // A tokenbench mock says so in /models; compare frames such runs as the modeled side.
-      servedBy: models.find((entry) => entry.id === model)?.owned_by,
-      description: flags.target ?? 'embedded mock',
-      close: async () => embedded?.close(),
-    };
-  } catch (error) {
-    await embedded?.close();
-    throw error;
-  }
-}
-
-export interface Measurement {
-  outcome: RunOutcome;
-  serverSamples: ServerSample[];
-}
-
-/** Drives one load against the target with a fresh client, scraping its /metrics around and during the run. */
-export async function measure(target: Target, workload: Workload, plan: RunPlan, flags: TargetFlags, stop: AbortSignal, label = 'run', live?: HarnessMetrics): Promise<Measurement> {
-  const pattern = plan.pattern;
-  const client = new StreamClient({
-    baseURL: target.baseURL,
-    model: target.model,
+/** The library's target, live-metrics and progress options from the flags; the API key comes from the environment. */
+export function targetOptionsFrom(flags: TargetFlags): TargetOptions & LiveMetricsOptions & RunHooks {
+  return {
+    target: flags.target,
+    model: flags.model,
     api: flags.api,
-    apiKey: target.apiKey,
-    connections: workload.timed ? 256 : pattern.kind === 'closed' ? pattern.concurrency : Math.max(64, Math.ceil(pattern.rate_per_s * 4)),
-    timeout_ms: flags.timeout * 1000,
+    apiKey: process.env[flags.apiKeyEnv],
+    profile: flags.profile,
+    warmup: flags.warmup,
+    timeout_s: flags.timeout,
+    scrapeInterval_s: flags.scrapeInterval,
     fixOutputLength: flags.fixOutputLength,
-  });
-  const scraper = flags.scrapeInterval > 0 ? new ServerScraper(target.baseURL, flags.scrapeInterval * 1000, target.apiKey) : undefined;
-  if (flags.pinCpu !== undefined) {
-    process.stderr.write(`${describePinning(await pinEventLoopThread(flags.pinCpu))}\n`);
-  }
-  const progress = startProgress(label, Math.min(plan.requests, workload.size));
-  try {
-    await scraper?.start(performance.now());
-    const outcome = await runLoad(client, workload, plan, stop, combineObservers({ onRecord: () => progress.tick() }, live));
-    return { outcome, serverSamples: (await scraper?.stop()) ?? [] };
-  } finally {
-    progress.stop();
-    await scraper?.stop();
-    await client.close();
-  }
-}
-
-/**
- * The run's live metrics when `--metrics-port` or `--pushgateway` asks for them: started here,
- * finished (pushed, lingered, closed) by `finishLiveMetrics`.
- */
-export async function startLiveMetrics(flags: TargetFlags & { slo?: string }, target: Target, description: { workload: string; load: string }, started_at: string): Promise<HarnessMetrics | undefined> {
-  if (flags.metricsPort === undefined && !flags.pushgateway) return undefined;
-  const live = new HarnessMetrics({ run_id: flags.runId ?? started_at, target: target.description, model: target.model }, parseSlo(flags.slo), description);
-  if (flags.metricsPort !== undefined) {
-    const port = await live.listen(flags.metricsPort, flags.metricsHost);
-    process.stderr.write(`live metrics: http://${flags.metricsHost}:${port}/metrics\n`);
-  }
-  return live;
-}
-
-export async function finishLiveMetrics(live: HarnessMetrics | undefined, flags: TargetFlags): Promise<void> {
-  if (!live) return;
-  try {
-    if (flags.pushgateway) await live.push(flags.pushgateway);
-  } catch (error) {
-    process.stderr.write(`could not push to ${flags.pushgateway}: ${(error as Error).message}\n`);
-  }
-  if (flags.metricsLinger > 0) await new Promise((resolve) => setTimeout(resolve, flags.metricsLinger * 1000));
-  await live.close();
+    pinCpu: flags.pinCpu,
+    metricsPort: flags.metricsPort,
+    metricsHost: flags.metricsHost,
+    metricsLinger_s: flags.metricsLinger,
+    pushgateway: flags.pushgateway,
+    runId: flags.runId,
+    progress: progressBar(),
+    log: (line) => process.stderr.write(`${line}\n`),
+  };
 }
 
 /** Ctrl-C stops sending; requests in flight finish or time out, and everything measured is written. */

@@ -1,6 +1,6 @@
 import { parseProfile, type FittedProfile, type Profile } from '../../server/profiles';
 import { summarizeRun } from '../metrics/summary';
-import { simulate } from '../simulate/simulate';
+import { simulateOnVirtualClock } from '../simulate/simulate';
 import { RecordedWorkload } from '../workload/recorded';
 import { nelderMead } from './nelder-mead';
 import { signedPercent } from '../compare/compare';
@@ -64,7 +64,7 @@ function figuresOf(summary: RunSummary, records: RequestRecord[]): RunFigures {
 function simulateRun(profile: Profile, run: LoadedRun): RunFigures {
   const pattern = run.info.load_pattern;
   const timed = pattern === undefined || pattern.kind === 'open';
-  const outcome = simulate(profile, new RecordedWorkload(run.records, timed), {
+  const outcome = simulateOnVirtualClock(profile, new RecordedWorkload(run.records, timed), {
     pattern: pattern ?? { kind: 'open', rate_per_s: 1, burstiness: 1 },
     requests: run.records.length,
     warmup: 0,
@@ -97,7 +97,7 @@ const concurrencyOf = (run: LoadedRun) => (run.info.load_pattern?.kind === 'clos
  * Step-time jitter comes from the spread of inter-token gaps at the lightest load; answer lengths from
  * the measured output lengths.
  */
-export function calibrate(runs: LoadedRun[], holdout: LoadedRun[], options: { model?: string; maxNumSeqs?: number; localOverhead_ms?: number; endpointIsTokenbench?: boolean } = {}): CalibrationResult {
+export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: { model?: string; maxNumSeqs?: number; localOverhead_ms?: number; endpointIsTokenbench?: boolean } = {}): CalibrationResult {
   const localOverhead_ms = options.localOverhead_ms ?? 0;
   const usable = runs.filter((run) => run.summary.completed > 0 && Number.isFinite(run.summary.tpot_ms.median));
   if (usable.length === 0) throw new Error('calibrate needs runs with completed multi-token requests');

@@ -19,7 +19,7 @@ export interface SimulationOutcome extends RunOutcome {
  * uses, with time jumping from event to event, so a run of hours takes seconds and repeats to the bit.
  * Records have the same shape as a real run's (the client's view: sent → visible tokens).
  */
-export function simulate(profile: Profile, workload: Workload, plan: RunPlan): SimulationOutcome {
+export function simulateOnVirtualClock(profile: Profile, workload: Workload, plan: RunPlan): SimulationOutcome {
   const wallStart = performance.now();
   const clock = new VirtualClock();
   const root = new Rng(plan.seed);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { calibrate } from '../../harness/calibrate/calibrate';
+import { fitProfile } from '../../harness/calibrate/calibrate';
 import { readRunDirectory } from '../../harness/results/run-dir';
 
 // Three runs measured against `serve --profile llama-3.1-8b-h100` at concurrency 1, 4 and 16 (kept
@@ -9,7 +9,7 @@ const FIXTURE = join(__dirname, 'fixtures', 'calibrate-memory-floor-basin');
 
 test('calibrate finds compute-bound prefill where the data shows it, even when its first guess is memory-bound', () => {
   const runs = ['c1', 'c4', 'c16'].map((name) => readRunDirectory(join(FIXTURE, name)));
-  const fit = calibrate(runs, [], { localOverhead_ms: 1.1443, endpointIsTokenbench: true });
+  const fit = fitProfile(runs, [], { localOverhead_ms: 1.1443, endpointIsTokenbench: true });
   for (const run of fit.inSample) {
     expect(Math.abs(run.error.ttft)).toBeLessThan(0.1);
     expect(Math.abs(run.error.tpot)).toBeLessThan(0.05);

@@ -1,4 +1,4 @@
-import { simulate } from '../../../harness/simulate/simulate';
+import { simulateOnVirtualClock } from '../../../harness/simulate/simulate';
 import { summarizeRun } from '../../../harness/metrics/summary';
 import { parseWorkload } from '../../../harness/workload';
 import { Rng } from '../../../common/random';
@@ -8,7 +8,7 @@ import { decodeShape, stepCost, weightBytesRead } from '../../../server/profiles
 import { engineConfigOf } from '../../../server/profiles/engine-config';
 
 function run(profile: Profile, concurrency: number, requests: number, workload = 'synthetic:prompt=500,output=200', seed = 1) {
-  const outcome = simulate(profile, parseWorkload(workload, seed), { pattern: { kind: 'closed', concurrency }, requests, warmup: 0, seed });
+  const outcome = simulateOnVirtualClock(profile, parseWorkload(workload, seed), { pattern: { kind: 'closed', concurrency }, requests, warmup: 0, seed });
   return { outcome, summary: summarizeRun(outcome.records, outcome.duration_s) };
 }
 

@@ -1,0 +1,41 @@
+import { describePinning, pinEventLoopThread } from '../../common/cpu-pin';
+import { StreamClient } from '../client/stream-client';
+import { runLoad } from '../load/runner';
+import { combineObservers, type HarnessMetrics } from '../telemetry/prometheus';
+import { ServerScraper } from '../telemetry/server-scrape';
+import type { RunOutcome, RunPlan, ServerSample } from '../types/run';
+import type { Workload } from '../types/workload';
+import type { RunHooks, TargetOptions } from './options';
+import type { Target } from './target';
+
+export interface Measurement {
+  outcome: RunOutcome;
+  serverSamples: ServerSample[];
+}
+
+/** Drives one load against the target with a fresh client, scraping its /metrics around and during the run. */
+export async function measure(target: Target, workload: Workload, plan: RunPlan, options: TargetOptions, hooks: RunHooks, label = 'run', live?: HarnessMetrics): Promise<Measurement> {
+  const pattern = plan.pattern;
+  const client = new StreamClient({
+    baseURL: target.baseURL,
+    model: target.model,
+    api: options.api ?? 'chat',
+    apiKey: target.apiKey,
+    connections: workload.timed ? 256 : pattern.kind === 'closed' ? pattern.concurrency : Math.max(64, Math.ceil(pattern.rate_per_s * 4)),
+    timeout_ms: (options.timeout_s ?? 600) * 1000,
+    fixOutputLength: options.fixOutputLength ?? true,
+  });
+  const scrapeInterval_s = options.scrapeInterval_s ?? 1;
+  const scraper = scrapeInterval_s > 0 ? new ServerScraper(target.baseURL, scrapeInterval_s * 1000, target.apiKey) : undefined;
+  if (options.pinCpu !== undefined) hooks.log?.(describePinning(await pinEventLoopThread(options.pinCpu)));
+  hooks.progress?.start(label, Math.min(plan.requests, workload.size));
+  try {
+    await scraper?.start(performance.now());
+    const outcome = await runLoad(client, workload, plan, hooks.signal ?? new AbortController().signal, combineObservers({ onRecord: () => hooks.progress?.tick() }, { onRecord: hooks.onRecord }, live));
+    return { outcome, serverSamples: (await scraper?.stop()) ?? [] };
+  } finally {
+    hooks.progress?.stop();
+    await scraper?.stop();
+    await client.close();
+  }
+}

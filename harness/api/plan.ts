@@ -1,0 +1,82 @@
+import { cpus, hostname } from 'node:os';
+import { version } from '../../common/version';
+import { parseWorkload } from '../workload';
+import type { LoadPattern, RunInfo, RunPlan, Slo, VllmLoadSettings } from '../types/run';
+import type { Workload } from '../types/workload';
+import type { WorkloadOptions } from './options';
+
+export const DEFAULT_WORKLOAD = 'synthetic:prompt=256,output=64';
+
+export function workloadOf(options: WorkloadOptions): Workload {
+  if (options.workload !== undefined && typeof options.workload !== 'string') return options.workload;
+  return parseWorkload(options.workload ?? DEFAULT_WORKLOAD, options.seed ?? 0, { start: options.traceStart ?? 0, limit: options.limit, speedup: options.speedup ?? 1 });
+}
+
+/** How many requests to send: as asked; all of a trace or a duration's worth; else a short default. */
+export function requestCount(options: WorkloadOptions, workload: Workload): number {
+  return options.requests ?? (options.duration_s || workload.timed ? Number.MAX_SAFE_INTEGER : 32);
+}
+
+export function loadPatternOf(options: WorkloadOptions): LoadPattern {
+  return options.rate
+    ? { kind: 'open', rate_per_s: options.rate, burstiness: options.burstiness ?? 1 }
+    : { kind: 'closed', concurrency: options.concurrency ?? 8 };
+}
+
+/** The plan the load runner (or the simulator) follows for one load. */
+export function runPlanOf(options: WorkloadOptions, workload: Workload, pattern: LoadPattern, warmup: number, requests = requestCount(options, workload)): RunPlan {
+  return { pattern, requests, duration_s: options.duration_s, warmup, seed: options.seed ?? 0, rampUp_s: options.rampUp_s ?? 0 };
+}
+
+export function describeLoad(pattern: LoadPattern, workload: Workload, rampUp_s = 0): string {
+  if (workload.timed) return 'trace replay at recorded times';
+  const ramp = rampUp_s > 0 ? `, ramp-up ${rampUp_s} s` : '';
+  return (pattern.kind === 'closed' ? `closed loop, concurrency ${pattern.concurrency}` : `open loop, ${pattern.rate_per_s} req/s, burstiness ${pattern.burstiness}`) + ramp;
+}
+
+/** How vLLM's result file describes a load pattern. */
+export function vllmLoadSettings(pattern: LoadPattern): VllmLoadSettings {
+  return pattern.kind === 'closed'
+    ? { request_rate: 'inf', burstiness: 1, max_concurrency: pattern.concurrency }
+    : { request_rate: pattern.rate_per_s, burstiness: pattern.burstiness, max_concurrency: null };
+}
+
+/** `ttft_ms=500,tpot_ms=50` as data; an Slo object passes through. */
+export function parseSlo(slo: Slo | string | undefined): Slo | undefined {
+  if (slo === undefined || typeof slo === 'object') return slo;
+  if (!slo) return undefined;
+  const parsed: Slo = {};
+  for (const part of slo.split(',')) {
+    const [key, value] = part.split('=');
+    if (!['ttft_ms', 'tpot_ms', 'e2el_ms'].includes(key) || !Number.isFinite(Number(value))) throw new Error(`bad --slo part "${part}" (ttft_ms=, tpot_ms=, e2el_ms=)`);
+    parsed[key as keyof Slo] = Number(value);
+  }
+  return parsed;
+}
+
+/** Where the CLI puts a run's (or a sweep's) files unless --out says: reports/<kind>/<start time>. */
+export function defaultDirectory(started_at: string, kind: 'runs' | 'sweeps' = 'runs'): string {
+  return `reports/${kind}/${started_at.replace(/[:.]/g, '-')}`;
+}
+
+/** The machine a run was measured (or simulated) on, for the report. */
+const machineDescription = (): string => `${hostname()} (${cpus().length} cores, node ${process.version})`;
+
+/** What was run, for summary.json and the report: the target's side, plus the workload, load and this machine. */
+export function runInfo(
+  target: Pick<RunInfo, 'target' | 'model' | 'api'> & Partial<Pick<RunInfo, 'served_by' | 'profile'>>,
+  run: { workload: Workload; pattern: LoadPattern; load: string; seed: number; started_at: string; interrupted: boolean },
+): RunInfo {
+  return {
+    ...target,
+    workload: run.workload.description,
+    load: run.load,
+    // Traces carry their own send times; the pattern flags did not shape them.
+    load_pattern: run.workload.timed ? undefined : run.pattern,
+    seed: run.seed,
+    version,
+    started_at: run.started_at,
+    machine: machineDescription(),
+    interrupted: run.interrupted,
+  };
+}

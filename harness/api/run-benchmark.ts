@@ -1,0 +1,57 @@
+import { summarizeRun } from '../metrics/summary';
+import { writeRunDirectory } from '../results/run-dir';
+import { finishLiveMetrics, startLiveMetrics } from '../telemetry/live';
+import type { RequestRecord } from '../types/record';
+import type { RunInfo, RunSummary, ServerSample } from '../types/run';
+import { measure } from './measure';
+import type { LiveMetricsOptions, OutputOptions, RunHooks, TargetOptions, WorkloadOptions } from './options';
+import { describeLoad, loadPatternOf, parseSlo, runInfo, runPlanOf, vllmLoadSettings, workloadOf } from './plan';
+import { openTarget } from './target';
+
+export interface BenchmarkOptions extends TargetOptions, WorkloadOptions, LiveMetricsOptions, OutputOptions, RunHooks {
+  /** Also write vllm_result.json with vLLM `bench serve`'s field names. */
+  format?: 'vllm';
+}
+
+/** A finished run: what ran, its summary (vLLM's definitions), every request's record, and the target's /metrics series. */
+export interface RunResult {
+  info: RunInfo;
+  summary: RunSummary;
+  records: RequestRecord[];
+  serverSamples: ServerSample[];
+  /** The run directory, when `out` asked for one. */
+  directory?: string;
+}
+
+/**
+ * Benchmarks an OpenAI-compatible endpoint (or, without `target`, an embedded mock) with one
+ * workload at one load, as `tokenbench run` does. Aborting `signal` stops sending and still returns
+ * (and writes) everything measured, marked interrupted.
+ */
+export async function runBenchmark(options: BenchmarkOptions = {}): Promise<RunResult> {
+  const target = await openTarget(options);
+  try {
+    const workload = workloadOf(options);
+    const pattern = loadPatternOf(options);
+    const slo = parseSlo(options.slo);
+    const load = describeLoad(pattern, workload, options.rampUp_s);
+    options.log?.(`tokenbench run: ${target.model} at ${target.baseURL}, ${workload.description}, ${load}`);
+    const started_at = new Date().toISOString();
+    const plan = runPlanOf(options, workload, pattern, options.warmup ?? 1);
+    const labels = { run_id: options.runId ?? started_at, target: target.description, model: target.model };
+    const live = await startLiveMetrics(options, labels, slo, { workload: workload.description, load }, options.log);
+    const { outcome, serverSamples } = await measure(target, workload, plan, options, options, 'run', live);
+    const summary = summarizeRun(outcome.records, outcome.duration_s, slo);
+    const info = runInfo(
+      { target: target.description, model: target.model, served_by: target.servedBy, api: options.api ?? 'chat', profile: target.profile },
+      { workload, pattern, load, seed: plan.seed, started_at, interrupted: outcome.interrupted },
+    );
+    if (options.out) {
+      await writeRunDirectory(options.out, info, outcome.records, summary, { serverSamples, csv: options.csv, vllm: options.format === 'vllm' ? vllmLoadSettings(pattern) : undefined });
+    }
+    await finishLiveMetrics(live, options, options.log);
+    return { info, summary, records: outcome.records, serverSamples, directory: options.out };
+  } finally {
+    await target.close();
+  }
+}
