@@ -17,7 +17,6 @@ export type { ApiKind } from './client/stream-client';
 export { parseWorkload } from './workload';
 export { renderSummaryTable } from './report/report';
 export { readRunDirectory, type LoadedRun } from './results/run-dir';
-export { offeredLoad } from './load/sweep';
 export type { RequestRecord } from './types/record';
-export type { LoadPattern, MetricSummary, RunInfo, RunSummary, ServerSample, Slo, SweepPoint } from './types/run';
+export { offeredLoad, type LoadPattern, type MetricSummary, type RunInfo, type RunSummary, type ServerSample, type Slo, type SweepPoint } from './types/run';
 export type { Workload, WorkloadRequest } from './types/workload';

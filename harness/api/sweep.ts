@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_PROFILE, loadProfile } from '../../server/profiles';
-import { kneeIndex, offeredLoad, pastSaturation, sweepPatterns } from '../load/sweep';
+import { kneeIndex, pastSaturation, sweepPatterns } from '../load/sweep';
 import { summarizeRun } from '../metrics/summary';
 import { writeSweepReport } from '../report/sweep-report';
 import { writeRunDirectory } from '../results/run-dir';
 import { simulateOnVirtualClock } from '../simulate/simulate';
 import { finishLiveMetrics, startLiveMetrics } from '../telemetry/live';
-import type { LoadPattern, RunInfo, SweepPoint } from '../types/run';
+import { offeredLoad, type LoadPattern, type RunInfo, type SweepPoint } from '../types/run';
 import { measure } from './measure';
 import type { LiveMetricsOptions, RunHooks, TargetOptions, WorkloadOptions } from './options';
 import { describeLoad, parseSlo, runInfo, runPlanOf, workloadOf } from './plan';

@@ -9,8 +9,6 @@ export function sweepPatterns(options: { rates?: number[]; concurrencies?: numbe
   return (options.concurrencies?.length ? options.concurrencies : DEFAULT_CONCURRENCIES).map((concurrency) => ({ kind: 'closed', concurrency }));
 }
 
-/** Offered load as a number (req/s or concurrency), for tables and charts. */
-export const offeredLoad = (pattern: LoadPattern): number => (pattern.kind === 'open' ? pattern.rate_per_s : pattern.concurrency);
 
 /**
  * Whether point `index` is past saturation: an open loop that achieved under 90% of the offered rate

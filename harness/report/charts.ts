@@ -1,5 +1,5 @@
 import { percentile } from '../metrics/percentiles';
-import { offeredLoad } from '../load/sweep';
+import { offeredLoad } from '../types/run';
 import type { RequestRecord } from '../types/record';
 import type { RunSummary, ServerSample, SweepPoint } from '../types/run';
 
@@ -15,7 +15,9 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
  * loaded with a dynamic import from this CommonJS build.
  */
 export async function renderSvg(spec: ChartSpec): Promise<string> {
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  // One after the other: jest's ESM loader (the library test) fails on two concurrent imports sharing modules.
+  const vega = await import('vega');
+  const vegaLite = await import('vega-lite');
   const compiled = vegaLite.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...spec } as never).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

@@ -1,5 +1,5 @@
 import type { summarizeServerSamples } from '../telemetry/server-scrape';
-import { offeredLoad } from '../load/sweep';
+import { offeredLoad } from '../types/run';
 import type { MetricSummary, RunInfo, RunSummary, SweepPoint } from '../types/run';
 
 const fmt = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));

@@ -3,6 +3,9 @@ import type { RequestRecord } from './record';
 /** When each request should be sent, ms after the start; closed loop has no schedule. */
 export type LoadPattern = { kind: 'closed'; concurrency: number } | { kind: 'open'; rate_per_s: number; burstiness: number };
 
+/** Offered load as a number (req/s or concurrency), for tables and charts. */
+export const offeredLoad = (pattern: LoadPattern): number => (pattern.kind === 'open' ? pattern.rate_per_s : pattern.concurrency);
+
 /** Summary statistics of one metric, as vLLM's benchmark reports them. */
 export interface MetricSummary {
   count: number;
