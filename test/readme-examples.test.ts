@@ -44,3 +44,14 @@ const python = process.env.TOKENBENCH_PYTHON ?? 'python3';
   expect(stdout).toMatch(/completion_tokens=16\b/);
   expect(stdout).toMatch(/prompt_tokens=8\b/);
 });
+
+test("the README's library example runs against the package's main and prints the measured and simulated figures", async () => {
+  const library = readFileSync(README_PATH, 'utf8').split('## As a library')[1]?.split('\n## ')[0] ?? '';
+  const code = /```js\n([\s\S]*?)```/.exec(library)?.[1] ?? '';
+  expect(code).toContain("from 'tokenbench'");
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: `${__dirname}/..` });
+  const ttft = Number(/TTFT median ([\d.]+) ms/.exec(stdout)?.[1]);
+  expect(ttft).toBeGreaterThanOrEqual(199);
+  expect(ttft).toBeLessThan(260);
+  expect(stdout).toMatch(/simulated: \d+ tok\/s, TTFT p99 [\d.]+ ms/);
+});
