@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWorkload } from '../../harness/workload';
 import { getTokenizer } from '../../common/text/tokenizer';
 import { readRun, runCli } from '../helpers/cli';
 
-const SHAREGPT = join(__dirname, '..', '..', '..', 'shared', 'traces', 'sharegpt_v3_filtered_500_mlenergy.json');
+const SHAREGPT = join(__dirname, '..', '..', 'traces', 'sharegpt_v3_filtered_500_mlenergy.json');
 const directory = mkdtempSync(join(tmpdir(), 'tokenbench-datasets-'));
 const tokenizer = getTokenizer('o200k_base');
 
@@ -15,7 +15,7 @@ function writeLines(name: string, rows: unknown[]): string {
   return path;
 }
 
-(existsSync(SHAREGPT) ? test : test.skip)('ShareGPT: the first human turn is the prompt; rows without a reply take the output option', () => {
+test('ShareGPT: the first human turn is the prompt; rows without a reply take the output option', () => {
   const workload = parseWorkload(`sharegpt:${SHAREGPT};output=77`, 1);
   expect(workload.size).toBe(500);
   const first = workload.request(0);
