@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { activeParams, builtinProfileNames, DEFAULT_PROFILE, hardwareCatalog, isPhysicsProfile, kvBytesPerToken, loadProfile, modelCatalog, predict, type Prediction, type Profile } from '../server/profiles';
+import { activeParams, builtinProfileNames, DEFAULT_PROFILE, describeKind, hardwareCatalog, isPhysicsProfile, kvBytesPerToken, loadProfile, modelCatalog, predict, type Prediction, type Profile } from '../server/profiles';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
 import { formatTable } from './table';
 
@@ -26,7 +26,7 @@ export function profileRow(profile: Profile): ProfileRow {
   const physics = isPhysicsProfile(profile) ? profile.physics : undefined;
   return {
     name: profile.name,
-    kind: profile.kind,
+    kind: describeKind(profile),
     hardware: physics ? physics.hardwareId : null,
     gpus: physics ? physics.devices : null,
     model: physics ? physics.modelId : profile.model,

@@ -22,7 +22,7 @@ rmSync(join(ROOT, EXAMPLES), { recursive: true, force: true });
 mkdirSync(join(ROOT, EXAMPLES), { recursive: true });
 // Llama-3.1-8B on one H100 with 32 seats, so the sweep saturates at a size worth committing.
 const PROFILE = join(EXAMPLES, 'llama-3.1-8b-h100-32-seats.yaml');
-writeFileSync(join(ROOT, PROFILE), 'kind: dense\ndescription: Llama-3.1-8B BF16 on 1×H100 SXM, at most 32 sequences per batch\nhardware: h100-sxm\nmodel: llama-3.1-8b\nmax_num_seqs: 32\n');
+writeFileSync(join(ROOT, PROFILE), 'kind: physics\ndescription: Llama-3.1-8B BF16 on 1×H100 SXM, at most 32 sequences per batch\nhardware: h100-sxm\nmodel: llama-3.1-8b\nmax_num_seqs: 32\n');
 const single = join(EXAMPLES, 'single-run');
 tokenbench('run', '--profile', PROFILE, '--workload', WORKLOAD, '--concurrency', '16', '--requests', '160', '--seed', '1', '--slo', 'ttft_ms=250,tpot_ms=12', '--scrape-interval', '0.5', '--out', single);
 tokenbench('sweep', '--profile', PROFILE, '--workload', WORKLOAD, '--seed', '1', '--out', join(EXAMPLES, 'sweep'));

@@ -1,4 +1,4 @@
-import { loadProfile, type Profile } from '../../server/profiles';
+import { describeKind, loadProfile, type Profile } from '../../server/profiles';
 import { summarizeRun } from '../metrics/summary';
 import { writeRunDirectory } from '../results/run-dir';
 import { simulateOnVirtualClock } from '../simulate/simulate';
@@ -31,7 +31,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const outcome = simulateOnVirtualClock(profile, workload, plan);
   const summary = summarizeRun(outcome.records, outcome.duration_s, parseSlo(options.slo));
   options.log?.(
-    `tokenbench simulate: ${profile.name} (${profile.kind}), ${workload.description}, ${load}: ` +
+    `tokenbench simulate: ${profile.name} (${describeKind(profile)}), ${workload.description}, ${load}: ` +
       `${outcome.duration_s.toFixed(1)} simulated s in ${outcome.wall_s.toFixed(2)} wall s, ${outcome.preemptions} preemptions`,
   );
   // The date is the only wall-clock value, and it stays out of results.jsonl (which repeats to the bit).

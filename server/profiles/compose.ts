@@ -1,4 +1,3 @@
-import { findHardware, findModel } from './catalog';
 import { loadProfile, parseProfile, readProfileSource, type Profile } from './registry';
 
 /** The composition flags (`--hardware ID --gpus N --model ID --weights P ...`), as the CLI parsed them. */
@@ -53,15 +52,6 @@ function reasoning(text: string): Record<string, unknown> {
   };
 }
 
-/** The kind a composed profile gets: what the hardware and model make it. */
-function inferKind(hardwareId: string, modelId: string, thinks: boolean): string {
-  if (thinks) return 'reasoning';
-  const hardwareKind = findHardware(hardwareId).kind;
-  if (hardwareKind === 'lpu') return 'lpu';
-  if (hardwareKind === 'device' || hardwareKind === 'cpu') return 'device';
-  return findModel(modelId).moe ? 'moe' : 'dense';
-}
-
 export const hasComposition = (options: CompositionOptions): boolean =>
   [options.hardware, options.gpus, options.model, options.weights, options.kv, options.maxNumSeqs, options.specDecode, options.reasoning].some((value) => value !== undefined);
 
@@ -92,11 +82,8 @@ export function profileFromOptions(options: CompositionOptions, fallback: string
   if (options.maxNumSeqs !== undefined) raw.max_num_seqs = options.maxNumSeqs;
   if (options.specDecode) raw.spec_decode = speculation(options.specDecode);
   if (options.reasoning) raw.reasoning = { ...(raw.reasoning as object | undefined), ...reasoning(options.reasoning) };
-  // A new hardware or model may change what the profile is; catalog ids say which kind it becomes.
-  if ((options.hardware || options.model) && typeof raw.hardware === 'string' && typeof raw.model === 'string') {
-    raw.kind = inferKind(raw.hardware, raw.model, raw.kind === 'reasoning' || options.reasoning !== undefined);
-  } else if (options.reasoning) {
-    raw.kind = 'reasoning';
-  }
+  // The catalogs say what the hardware and model are; an older kind on the base would contradict a new one.
+  if (raw.kind === 'reasoning' && raw.reasoning === undefined) raw.reasoning = {};
+  raw.kind = 'physics';
   return parseProfile(raw, name);
 }

@@ -2,7 +2,7 @@
  * The profiles' public surface, for the CLI, the harness (simulate, calibrate) and library users:
  * loading and validating profiles, composing them from the catalogs, and predicting one request.
  */
-export { builtinProfileNames, DEFAULT_PROFILE, isPhysicsProfile, loadProfile, parseProfile, readProfileSource, type Profile } from './registry';
+export { builtinProfileNames, DEFAULT_PROFILE, describeKind, isPhysicsProfile, loadProfile, parseProfile, readProfileSource, type Profile } from './registry';
 export type { EmpiricalProfile } from './empirical';
 export type { FittedProfile } from './fitted';
 export type { PhysicsProfile } from './physics';

@@ -3,8 +3,14 @@ import { findHardware, findModel, hardwareSpecSchema, KV_PRECISIONS, modelSpecSc
 import { profileCommonShape, reasoningSchema } from './common';
 import { activeParams, kvCapacityTokens, weightBytes, type PhysicsSetup, type SpeculationSetup } from './step-cost';
 
-export const PHYSICS_KINDS = ['dense', 'moe', 'lpu', 'device', 'reasoning'] as const;
-export type PhysicsKind = (typeof PHYSICS_KINDS)[number];
+/**
+ * `kind: physics` is the one physics kind: the architecture (dense or mixture of experts) comes from the
+ * model catalog, the hardware class (gpu, lpu, device, ...) from the hardware catalog, and reasoning is
+ * a feature block any profile may switch on. The older kinds, which said one of those three things
+ * each, still load (and are checked against the catalogs) with a deprecation warning.
+ */
+export const DEPRECATED_PHYSICS_KINDS = ['dense', 'moe', 'lpu', 'device', 'reasoning'] as const;
+type DeprecatedPhysicsKind = (typeof DEPRECATED_PHYSICS_KINDS)[number];
 
 const specDecodeSchema = z.object({
   method: z.enum(['draft', 'mtp']).default('draft'),
@@ -22,7 +28,7 @@ const specDecodeSchema = z.object({
  */
 export const physicsProfileSchema = z.object({
   ...profileCommonShape,
-  kind: z.enum(PHYSICS_KINDS),
+  kind: z.enum(['physics', ...DEPRECATED_PHYSICS_KINDS]),
   model: z.union([z.string().min(1), modelSpecSchema]),
   /** The id clients send (vLLM's --served-model-name); defaults to the catalog model id or the profile name. */
   served_model_name: z.string().min(1).optional(),
@@ -54,9 +60,14 @@ export const physicsProfileSchema = z.object({
 export type PhysicsProfileInput = z.infer<typeof physicsProfileSchema>;
 
 /** A physics profile after its catalog ids are resolved: `model` is the served id, `physics` the setup. */
-export type PhysicsProfile = Omit<PhysicsProfileInput, 'model' | 'context_length'> & {
+export type PhysicsProfile = Omit<PhysicsProfileInput, 'kind' | 'model' | 'context_length'> & {
+  kind: 'physics';
   model: string;
   context_length: number;
+  /** From the model catalog: whether a step reads every weight or only the experts its tokens touch. */
+  architecture: 'dense' | 'moe';
+  /** From the hardware catalog. */
+  hardware_class: HardwareSpec['kind'];
   physics: PhysicsSetup;
 };
 
@@ -76,10 +87,11 @@ function speculationOf(input: PhysicsProfileInput, model: ModelSpec): Speculatio
   return { method: spec.method, gamma: spec.gamma, acceptance: spec.acceptance, draftCost };
 }
 
-function checkKind(kind: PhysicsKind, hardwareId: string, hardware: HardwareSpec, modelId: string, model: ModelSpec): void {
+/** An old kind still says something checkable about the model or hardware: it must be true. */
+function checkDeprecatedKind(kind: DeprecatedPhysicsKind, hardwareId: string, hardware: HardwareSpec, modelId: string, model: ModelSpec): void {
   const problem =
     kind === 'moe' && !model.moe ? `model "${modelId}" is dense, not a mixture of experts`
-    : kind === 'dense' && model.moe ? `model "${modelId}" is a mixture of experts (use kind: moe)`
+    : kind === 'dense' && model.moe ? `model "${modelId}" is a mixture of experts (use kind: physics)`
     : kind === 'lpu' && hardware.kind !== 'lpu' ? `hardware "${hardwareId}" is not an LPU`
     : kind === 'device' && hardware.kind !== 'device' && hardware.kind !== 'cpu' ? `hardware "${hardwareId}" is not an on-device chip`
     : undefined;
@@ -90,7 +102,10 @@ function checkKind(kind: PhysicsKind, hardwareId: string, hardware: HardwareSpec
 export function resolvePhysicsProfile(input: PhysicsProfileInput, name: string): PhysicsProfile {
   const [hardwareId, hardware] = resolveSpec(input.hardware, findHardware, 'custom-hardware');
   const [modelId, model] = resolveSpec(input.model, findModel, name);
-  checkKind(input.kind, hardwareId, hardware, modelId, model);
+  if (input.kind !== 'physics') {
+    checkDeprecatedKind(input.kind, hardwareId, hardware, modelId, model);
+    warnDeprecatedKind(input.kind, name);
+  }
   const weights = input.weights ?? model.default_weights ?? 'bf16';
   const setup: PhysicsSetup = {
     hardwareId,
@@ -128,10 +143,23 @@ export function resolvePhysicsProfile(input: PhysicsProfileInput, name: string):
   const contextLimit = Math.min(input.context_length ?? model.context_length, Math.floor(capacityTokens));
   return {
     ...input,
-    kind: input.kind,
+    kind: 'physics',
     model: input.served_model_name ?? (typeof input.model === 'string' ? input.model : name),
     context_length: contextLimit,
+    architecture: model.moe ? 'moe' : 'dense',
+    hardware_class: hardware.kind,
     reasoning: input.reasoning ?? (input.kind === 'reasoning' ? reasoningSchema.parse({}) : undefined),
     physics: setup,
   };
+}
+
+const warnedKinds = new Set<string>();
+
+/** Once per profile and kind, on Node's warning channel (stderr; `--no-deprecation` silences it). */
+function warnDeprecatedKind(kind: DeprecatedPhysicsKind, profileName: string): void {
+  const key = `${profileName}:${kind}`;
+  if (warnedKinds.has(key)) return;
+  warnedKinds.add(key);
+  const instead = kind === 'reasoning' ? 'kind: physics with a reasoning: block' : 'kind: physics (the architecture comes from the model catalog, the hardware class from the hardware catalog)';
+  process.emitWarning(`profile "${profileName}": kind: ${kind} is deprecated; use ${instead}`, { type: 'DeprecationWarning', code: 'TOKENBENCH_PROFILE_KIND' });
 }

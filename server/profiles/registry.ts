@@ -55,4 +55,10 @@ export function loadProfile(nameOrPath: string): Profile {
   return parseProfile(raw, name);
 }
 
-export const isPhysicsProfile = (profile: Profile): profile is PhysicsProfile & { name: string } => profile.kind !== 'empirical' && profile.kind !== 'fitted';
+export const isPhysicsProfile = (profile: Profile): profile is PhysicsProfile & { name: string } => profile.kind === 'physics';
+
+/** What a profile is, in words for tables and logs: `empirical`, `fitted`, or a physics profile's architecture, hardware class and features. */
+export function describeKind(profile: Profile): string {
+  if (profile.kind !== 'physics') return profile.kind;
+  return [profile.architecture, profile.hardware_class, ...(profile.reasoning ? ['reasoning'] : [])].join(', ');
+}

@@ -37,7 +37,7 @@ test('tokenbench simulate takes the composition flags and an open-loop rate', as
 test('tokenbench profiles, hardware and models list the catalogs; predict prints the figures', async () => {
   const profiles = JSON.parse((await runCli(['profiles', '--json'])).stdout);
   const dense = profiles.find((row: { name: string }) => row.name === 'llama-3.3-70b-fp8-h100x2');
-  expect(dense).toMatchObject({ kind: 'dense', hardware: 'h100-sxm', gpus: 2, model: 'llama-3.1-70b' });
+  expect(dense).toMatchObject({ kind: 'dense, gpu', hardware: 'h100-sxm', gpus: 2, model: 'llama-3.1-70b' });
   for (const row of profiles) expect(Object.keys(row)).toEqual(expect.arrayContaining(['name', 'kind', 'hardware', 'model']));
   expect((await runCli(['hardware'])).stdout).toContain('groq-lpu');
   expect(JSON.parse((await runCli(['models', '--json'])).stdout).map((m: { id: string }) => m.id)).toContain('deepseek-v3');

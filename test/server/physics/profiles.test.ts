@@ -1,4 +1,4 @@
-import { builtinProfileNames, isPhysicsProfile, loadProfile, parseProfile } from '../../../server/profiles/registry';
+import { builtinProfileNames, describeKind, isPhysicsProfile, loadProfile, parseProfile } from '../../../server/profiles/registry';
 import { profileFromOptions } from '../../../server/profiles/compose';
 import { hardwareCatalog, modelCatalog } from '../../../server/profiles/catalog';
 import { activeParams } from '../../../server/profiles/step-cost';
@@ -19,9 +19,35 @@ describe('catalogs and built-in profiles', () => {
     expect(activeParams(modelCatalog().get('qwen3-30b-a3b')!) / 1e9).toBeCloseTo(3.3, 0);
   });
 
-  test('every built-in profile loads, and there is one of each kind', () => {
-    const kinds = new Set(builtinProfileNames().map((name) => loadProfile(name).kind));
-    for (const kind of ['empirical', 'dense', 'moe', 'lpu', 'device', 'reasoning']) expect(kinds).toContain(kind);
+  test('every built-in profile loads; physics ones span both architectures, three hardware classes and reasoning', () => {
+    const profiles = builtinProfileNames().map((name) => loadProfile(name));
+    expect(new Set(profiles.map((profile) => profile.kind))).toEqual(new Set(['empirical', 'physics']));
+    const physics = profiles.filter(isPhysicsProfile);
+    expect(new Set(physics.map((profile) => profile.architecture))).toEqual(new Set(['dense', 'moe']));
+    for (const hardwareClass of ['gpu', 'lpu', 'device']) expect(physics.map((profile) => profile.hardware_class)).toContain(hardwareClass);
+    // gpt-oss-120b thinks and is a mixture of experts: one kind says both now.
+    const gptOss = physics.find((profile) => profile.name === 'gpt-oss-120b-reasoning')!;
+    expect(gptOss.architecture).toBe('moe');
+    expect(gptOss.reasoning).toBeDefined();
+  });
+
+  test('the older kinds (dense, moe, lpu, device, reasoning) still load as physics, with a deprecation warning once per profile', () => {
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const old = parseProfile({ kind: 'reasoning', hardware: 'h100-sxm', model: 'gpt-oss-120b' }, 'old-reasoning');
+      parseProfile({ kind: 'reasoning', hardware: 'h100-sxm', model: 'gpt-oss-120b' }, 'old-reasoning');
+      const moe = parseProfile({ kind: 'moe', hardware: 'h100-sxm', gpus: 2, model: 'mixtral-8x7b' }, 'old-moe');
+      if (!isPhysicsProfile(old) || !isPhysicsProfile(moe)) throw new Error('physics expected');
+      expect([old.kind, old.architecture, moe.architecture]).toEqual(['physics', 'moe', 'moe']);
+      expect(old.reasoning?.default_effort).toBe('medium');
+      expect(describeKind(old)).toBe('moe, gpu, reasoning');
+      const warnings = emitWarning.mock.calls.map(([message]) => String(message));
+      expect(warnings.filter((text) => text.includes('"old-reasoning": kind: reasoning is deprecated'))).toHaveLength(1);
+      expect(warnings.some((text) => text.includes('"old-moe": kind: moe is deprecated; use kind: physics'))).toBe(true);
+      expect(emitWarning.mock.calls[0][1]).toMatchObject({ type: 'DeprecationWarning', code: 'TOKENBENCH_PROFILE_KIND' });
+    } finally {
+      emitWarning.mockRestore();
+    }
   });
 
   test('a model that does not fit names both sizes', () => {
@@ -31,21 +57,21 @@ describe('catalogs and built-in profiles', () => {
 
   test('composition flags build a profile from catalog ids, and override a named one', () => {
     const composed = profileFromOptions({ hardware: 'h200', model: 'mixtral-8x7b', weights: 'fp8', specDecode: 'gamma=3,accept=0.6', maxNumSeqs: 32 }, 'chatty');
-    expect(composed.kind).toBe('moe');
-    expect(composed.model).toBe('mixtral-8x7b');
     if (!isPhysicsProfile(composed)) throw new Error('physics expected');
+    expect([composed.kind, composed.architecture, composed.hardware_class]).toEqual(['physics', 'moe', 'gpu']);
+    expect(composed.model).toBe('mixtral-8x7b');
     expect(composed.physics).toMatchObject({ hardwareId: 'h200', weights: 'fp8', maxNumSeqs: 32, speculation: { gamma: 3, acceptance: 0.6 } });
     const thinking = profileFromOptions({ profile: 'llama-3.1-8b-h100', reasoning: 'effort=high' }, 'chatty');
-    expect(thinking.kind).toBe('reasoning');
+    expect(thinking.kind).toBe('physics');
     expect(thinking.reasoning?.default_effort).toBe('high');
     expect(() => profileFromOptions({ hardware: 'h100-sxm' }, 'chatty')).toThrow(/--hardware ID and --model ID/);
     expect(() => profileFromOptions({ hardware: 'h100-sxm', model: 'llama-3.1-8b', specDecode: 'gamma=4' }, 'chatty')).toThrow(/accept=/);
   });
 
-  test('a profile can describe hardware and model inline instead of by id, and kinds are checked', () => {
+  test('a profile can describe hardware and model inline instead of by id, and an older kind is checked against the catalogs', () => {
     const inline = parseProfile(
       {
-        kind: 'dense',
+        kind: 'physics',
         model: { params_B: 1, layers: 8, hidden: 1024, heads: 8, kv_heads: 8, head_dim: 128 },
         served_model_name: 'tiny',
         hardware: { kind: 'gpu', memory_GB: 24, mem_bw_GBps: 1000, peak_tflops: { bf16: 100 }, mfu: 0.5, mbu: 0.7 },

@@ -87,7 +87,7 @@ describe('roofline step time', () => {
     expect(tensorParallelCommSeconds({ ...tp2, devices: 1 }, 1)).toBe(0);
   });
   test('a draft model costs γ · c decode steps, c = its active parameters over the target\'s', () => {
-    const withDraft = composed({ kind: 'dense', hardware: 'h100-sxm', model: 'llama-3.1-8b', spec_decode: { gamma: 4, acceptance: 0.7, draft_model: 'llama-3.2-1b' } });
+    const withDraft = composed({ kind: 'physics', hardware: 'h100-sxm', model: 'llama-3.1-8b', spec_decode: { gamma: 4, acceptance: 0.7, draft_model: 'llama-3.2-1b' } });
     expect(withDraft.speculation!.draftCost).toBeCloseTo(1.24 / 8.03, 10);
     const cost = stepCost(withDraft, decodeShape(withDraft, 1, 1000));
     const plainSetup = { ...withDraft, speculation: undefined };
