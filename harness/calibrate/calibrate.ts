@@ -177,7 +177,7 @@ export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: { m
   };
   // The loss has two basins: prefill under the memory floor (the first token is one ordinary step) and
   // prefill compute-bound (the first token grows with the prompt). Nelder–Mead started in one rarely
-  // crosses to the other (a CI run's fit stayed memory-bound, 33% off on every run), so it also starts
+  // crosses to the other (test/harness/calibrate-fit.test.ts holds runs that trap it), so it also starts
   // from compute per token read off the lightest run: its first token, less the serving overhead, is
   // mostly one prefill of its prompts.
   const lightPrompt = middleValue(lightest.records.map((record) => record.prompt_tokens)) ?? prompt;

@@ -188,7 +188,7 @@ export class StreamClient {
     return record;
   }
 
-  /** Derives TTFT, per-token ITL, chunk gaps and E2EL from the timestamped chunks (DESIGN §3). */
+  /** Derives TTFT, per-token ITL, chunk gaps and E2EL from the timestamped chunks (docs/DESIGN.md §3). */
   private finish(record: RequestRecord, chunks: ContentChunk[], usage: any, firstReasoning_ms: number | null): void {
     record.ttfrt_ms = firstReasoning_ms;
     if (usage?.prompt_tokens !== undefined) record.prompt_tokens = usage.prompt_tokens;

@@ -3,7 +3,7 @@ import type { RequestRecord } from '../types/record';
 
 /**
  * TTFT, per-token ITL, raw chunk gaps and E2EL from the visible chunks' arrival times (ms after the
- * request was sent) and token counts (DESIGN §3): a chunk carrying k tokens after a gap g contributes
+ * request was sent) and token counts (docs/DESIGN.md §3): a chunk carrying k tokens after a gap g contributes
  * k gaps of g/k. Shared by the HTTP client and the simulator; parallel arrays keep the simulator's
  * millions of chunks free of per-chunk objects.
  */

@@ -19,7 +19,7 @@ export function tpotOf(record: RequestRecord): number | undefined {
   return (record.e2el_ms - record.ttft_ms) / (record.output_tokens - 1);
 }
 
-/** vLLM's benchmark metrics over the successful requests (DESIGN §3). */
+/** vLLM's benchmark metrics over the successful requests (docs/DESIGN.md §3). */
 export function summarizeRun(records: RequestRecord[], duration_s: number, slo?: Slo): RunSummary {
   const ok = records.filter((record) => record.ok);
   const errors: Record<string, number> = {};

@@ -36,7 +36,7 @@ async function writeCharts(directory: string, records: RequestRecord[], summary:
 }
 
 /**
- * Writes the run directory of DESIGN §3: results.jsonl, summary.json, report.md with its SVG charts;
+ * Writes the run directory of docs/DESIGN.md §3: results.jsonl, summary.json, report.md with its SVG charts;
  * plus server_metrics.jsonl when the target's /metrics was scraped, vllm_result.json and CSV tables
  * on request.
  */

@@ -1,4 +1,4 @@
-/** One request's measurements, as a line of results.jsonl (DESIGN §3). Times in ms. */
+/** One request's measurements, as a line of results.jsonl (docs/DESIGN.md §3). Times in ms. */
 export interface RequestRecord {
   id: number;
   /** When the load pattern wanted it sent, ms after the run's start. */

@@ -184,7 +184,7 @@ export class BatchEngine implements InferenceEngine {
         continue;
       }
       const context = sequence.request.promptTokens + sequence.delivered;
-      // Speculation writes γ+1 KV slots before verification trims them (DESIGN §5).
+      // Speculation writes γ+1 KV slots before verification trims them (docs/DESIGN.md §2).
       while (!this.grow(sequence, context + tokensPerDecodeSeq)) {
         const victim = this.running[this.running.length - 1];
         this.preempt(victim);

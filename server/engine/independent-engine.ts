@@ -60,9 +60,9 @@ export class IndependentEngine implements InferenceEngine {
     this.scheduleToken(sequence, now + ttft_ms);
   }
 
-  // A closure per token, not one kept per sequence: a sequence holding its own callback made V8
-  // pretenure sequences under short requests (the instant profile), and every scavenge then crawled
-  // old space (non-streaming req/s fell by 40%; `--trace-pretenuring` showed the sites tenured).
+  // A closure per token, not one kept per sequence: a sequence holding its own callback makes V8
+  // pretenure sequences under short requests, and every scavenge then crawls old space. Check
+  // `--trace-pretenuring` under `npm run bench:server` before changing this.
   private scheduleToken(sequence: Sequence, due_ms: number): void {
     sequence.timer = this.clock.at(due_ms, () => this.deliverToken(sequence, due_ms));
   }

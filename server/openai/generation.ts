@@ -24,9 +24,8 @@ export interface GenerationListener {
 
 /**
  * The token-by-token order in which a choice's text is revealed: reasoning, then the answer (a tool
- * call's header tokens and its arguments, or the content). Read by position: a list of slots held
- * for a stream's whole life was half of what an open stream kept on the heap (about 11 of 24 KB at
- * 200 tokens), all of it copied by the young-generation collector while requests arrive.
+ * call's header tokens and its arguments, or the content). Read by position rather than kept as a list
+ * of slots: an open stream's heap is what the young-generation collector copies while requests arrive.
  */
 function revealOrder(plan: ChoicePlan): { length: number; isRepeatedHeader(position: number): boolean; deltaAt(position: number, due_ms: number): Delta } {
   const reasoning = plan.reasoningPieces.length;

@@ -9,7 +9,6 @@ const nullable = <T extends z.ZodTypeAny>(schema: T) => schema.nullish();
 const textPart = z.object({ type: z.enum(['text', 'input_text', 'output_text']), text: z.string() });
 const otherPart = z.object({ type: z.string() }).loose();
 export const contentPartSchema = z.union([textPart, otherPart]);
-export type ContentPart = z.infer<typeof contentPartSchema>;
 const messageContent = z.union([z.string(), z.array(contentPartSchema)]).nullish();
 
 const toolCallSchema = z.object({

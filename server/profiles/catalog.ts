@@ -6,7 +6,6 @@ import { profileResourceDir } from './resources';
 
 /** Bytes per stored element for each precision a user may pick (`--weights`, `--kv`). */
 export const PRECISION_BYTES = { fp32: 4, bf16: 2, fp16: 2, fp8: 1, int8: 1, int4: 0.5, fp4: 0.5, int2: 0.25 } as const;
-export type Precision = keyof typeof PRECISION_BYTES;
 export const WEIGHT_PRECISIONS = ['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4', 'int2'] as const;
 export const KV_PRECISIONS = ['bf16', 'fp16', 'fp8', 'int4'] as const;
 export type WeightPrecision = (typeof WEIGHT_PRECISIONS)[number];

@@ -23,7 +23,7 @@ const specDecodeSchema = z.object({
 });
 
 /**
- * A profile whose timing comes from the roofline step cost of DESIGN §2: hardware × model × serving.
+ * A profile whose timing comes from the roofline step cost of docs/DESIGN.md §2: hardware × model × serving.
  * `hardware` and `model` are catalog ids or inline specs.
  */
 export const physicsProfileSchema = z.object({

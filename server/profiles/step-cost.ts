@@ -79,7 +79,7 @@ export function kvBytesPerToken(model: ModelSpec, kv: KvPrecision): number {
   return 2 * model.layers * model.kv_heads * model.head_dim * bytes;
 }
 
-// Expected distinct experts hit by T tokens each routed to k of E uniformly: E·(1−(1−k/E)^T) (occupancy; DESIGN §2).
+// Expected distinct experts hit by T tokens each routed to k of E uniformly: E·(1−(1−k/E)^T) (occupancy; docs/DESIGN.md §2).
 export function distinctExpertsTouched(experts: number, topK: number, tokens: number): number {
   if (tokens <= 0) return 0;
   return experts * (1 - Math.pow(1 - topK / experts, tokens));
@@ -151,7 +151,7 @@ function targetCost(setup: PhysicsSetup, shape: StepShape): Omit<StepCost, 'draf
   const compute_s = flops / (setup.devices * peakFlopsPerDevice(setup) * setup.mfu);
   const memory_s = bytes / (setup.devices * setup.hardware.mem_bw_GBps * 1e9 * setup.mbu);
   const comm_s = tensorParallelCommSeconds(setup, tokens);
-  // Fixed costs (kernel launches, scheduling) per layer, per step and per sequence (BLIS fit, DESIGN §5).
+  // Fixed costs (kernel launches, scheduling) per layer, per step and per sequence (BLIS fit, docs/DESIGN.md §6).
   const sequences = shape.decodeSeqs + shape.prefillSeqs;
   const perLayer_us = setup.layerOverhead_us + (model.moe ? setup.moeLayerOverhead_us : 0);
   const overhead_s = tokens > 0 ? (model.layers * perLayer_us + setup.stepOverhead_us + sequences * setup.requestOverhead_us) * 1e-6 : 0;
@@ -160,7 +160,7 @@ function targetCost(setup: PhysicsSetup, shape: StepShape): Omit<StepCost, 'draf
 
 /**
  * One iteration's duration: the roofline max(compute, memory) + communication + fixed overheads
- * (DESIGN §2; Williams et al. 2009 for the roofline), plus drafting when speculation is on.
+ * (docs/DESIGN.md §2; Williams et al. 2009 for the roofline), plus drafting when speculation is on.
  */
 export function stepCost(setup: PhysicsSetup, shape: StepShape): StepCost {
   const { target_s, ...target } = targetCost(setup, shape);

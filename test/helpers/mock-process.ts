@@ -13,7 +13,7 @@ export interface MockProcess {
 
 /**
  * Runs `tokenbench serve` in its own process, so a measuring client does not share the server's
- * event loop (DESIGN §4b). Resolves once the server prints its URL.
+ * event loop (docs/DESIGN.md §5). Resolves once the server prints its URL.
  */
 export function startMockProcess(args: string[], options: { cpus?: number[]; nodeArgs?: string[] } = {}): Promise<MockProcess> {
   const command = [process.execPath, ...(options.nodeArgs ?? []), BIN, 'serve', '--port', '0', ...args];
