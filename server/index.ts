@@ -22,7 +22,7 @@ export interface ServeOptions {
   fixturesPath?: string;
   /** Process-level metrics (heap, event-loop lag) on /metrics; off in tests that make many servers. */
   defaultMetrics?: boolean;
-  /** Stamp each response with the machine's monotonic clock (see `server/common/write-stamps.ts`). */
+  /** Stamp each response with the machine's monotonic clock (see `common/write-stamps.ts`). */
   stampWrites?: boolean;
 }
 
