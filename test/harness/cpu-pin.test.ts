@@ -4,7 +4,7 @@ import { allowedCpus, threadIds } from '../../common/cpu-pin';
 import { separateCpus, startMockProcess } from '../helpers/mock-process';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
-const CPU_PIN = join(__dirname, '..', '..', 'dist', 'cli', 'cpu-pin.js');
+const CPU_PIN = join(__dirname, '..', '..', 'dist', 'common', 'cpu-pin.js');
 const canPin = separateCpus() !== undefined;
 
 (canPin ? test : test.skip)('--pin-cpu leaves the event loop alone on its CPU and every helper thread on the others, pinned once or again', () => {
