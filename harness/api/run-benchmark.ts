@@ -40,17 +40,20 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<RunR
     const plan = runPlanOf(options, workload, pattern, options.warmup ?? 1);
     const labels = { run_id: options.runId ?? started_at, target: target.description, model: target.model };
     const live = await startLiveMetrics(options, labels, slo, { workload: workload.description, load }, options.log);
-    const { outcome, serverSamples } = await measure(target, workload, plan, options, options, 'run', live);
-    const summary = summarizeRun(outcome.records, outcome.duration_s, slo);
-    const info = runInfo(
-      { target: target.description, model: target.model, served_by: target.servedBy, api: options.api ?? 'chat', profile: target.profile },
-      { workload, pattern, load, seed: plan.seed, started_at, interrupted: outcome.interrupted },
-    );
-    if (options.out) {
-      await writeRunDirectory(options.out, info, outcome.records, summary, { serverSamples, csv: options.csv, vllm: options.format === 'vllm' ? vllmLoadSettings(pattern) : undefined });
+    try {
+      const { outcome, serverSamples } = await measure(target, workload, plan, options, options, 'run', live);
+      const summary = summarizeRun(outcome.records, outcome.duration_s, slo);
+      const info = runInfo(
+        { target: target.description, model: target.model, served_by: target.servedBy, api: options.api ?? 'chat', profile: target.profile },
+        { workload, pattern, load, seed: plan.seed, started_at, interrupted: outcome.interrupted },
+      );
+      if (options.out) {
+        await writeRunDirectory(options.out, info, outcome.records, summary, { serverSamples, csv: options.csv, vllm: options.format === 'vllm' ? vllmLoadSettings(pattern) : undefined });
+      }
+      return { info, summary, records: outcome.records, serverSamples, directory: options.out };
+    } finally {
+      await finishLiveMetrics(live, options, options.log);
     }
-    await finishLiveMetrics(live, options, options.log);
-    return { info, summary, records: outcome.records, serverSamples, directory: options.out };
   } finally {
     await target.close();
   }

@@ -30,6 +30,9 @@ export async function finishLiveMetrics(live: HarnessMetrics | undefined, settin
   } catch (error) {
     log?.(`could not push to ${settings.pushgateway}: ${(error as Error).message}`);
   }
-  if ((settings.metricsLinger_s ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, settings.metricsLinger_s! * 1000));
+  if ((settings.metricsLinger_s ?? 0) > 0) {
+    log?.(`live metrics: serving ${settings.metricsLinger_s} s more for a last scrape`);
+    await new Promise((resolve) => setTimeout(resolve, settings.metricsLinger_s! * 1000));
+  }
   await live.close();
 }
