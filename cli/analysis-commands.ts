@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { calibrate, compare, formatFitErrors, regenerateReport } from '../harness';
+import { calibrate, compare, formatFitErrors, merge, regenerateReport } from '../harness';
+import { printRun } from './load-options';
 
 function parseTolerance(text: string): number {
   const value = Number(text.replace(/%$/, ''));
@@ -46,5 +47,19 @@ export function calibrateCommand(): Command {
     .action(async (directories: string[], options) => {
       const fit = await calibrate({ runs: directories, holdout: options.holdout, model: options.model, maxNumSeqs: options.maxNumSeqs, out: options.out });
       process.stdout.write(formatFitErrors(fit) + `\nprofile: ${options.out}\n`);
+    });
+}
+
+export function mergeCommand(): Command {
+  return new Command('merge')
+    .description("join a sharded run's directories (run --shard I/N) into one whose summary is exact for all their records")
+    .argument('<dirs...>', "the shards' run directories")
+    .requiredOption('--out <dir>', 'merged run directory to write')
+    .option('--slo <spec>', 'goodput SLOs of the merged summary, e.g. ttft_ms=500,tpot_ms=50')
+    .option('--json', 'print summary.json on stdout instead of the table')
+    .option('--csv', "also write the report's tables as CSV")
+    .action(async (directories: string[], options) => {
+      const result = await merge({ runs: directories, out: options.out, slo: options.slo, csv: options.csv, log: (line) => process.stderr.write(`${line}\n`) });
+      printRun(result, options.json);
     });
 }

@@ -3,7 +3,7 @@ import { serveCommand } from './serve';
 import { runCommand } from './run';
 import { simulateCommand } from './simulate';
 import { sweepCommand } from './sweep';
-import { calibrateCommand, compareCommand, reportCommand } from './analysis-commands';
+import { calibrateCommand, compareCommand, mergeCommand, reportCommand } from './analysis-commands';
 import { hardwareCommand, modelsCommand, predictCommand, profilesCommand } from './catalog-commands';
 import { version } from '../common/version';
 
@@ -17,6 +17,7 @@ export function buildProgram(): Command {
   program.addCommand(simulateCommand());
   program.addCommand(reportCommand());
   program.addCommand(compareCommand());
+  program.addCommand(mergeCommand());
   program.addCommand(calibrateCommand());
   program.addCommand(predictCommand());
   program.addCommand(profilesCommand());

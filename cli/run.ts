@@ -1,11 +1,14 @@
 import { Command, Option } from 'commander';
-import { defaultDirectory, runBenchmark } from '../harness';
+import { defaultDirectory, runBenchmark, shardFrom } from '../harness';
 import { addWorkloadOptions, printRun, workloadOptionsFrom } from './load-options';
 import { addTargetOptions, interruptOnSigint, targetOptionsFrom } from './target';
 
 export function runCommand(): Command {
   const command = new Command('run').description('benchmark an OpenAI-compatible endpoint (no --target: an embedded mock)');
-  addTargetOptions(command).addOption(new Option('--format <format>', 'also write vllm_result.json with vLLM bench serve field names').choices(['vllm']));
+  addTargetOptions(command)
+    .addOption(new Option('--format <format>', 'also write vllm_result.json with vLLM bench serve field names').choices(['vllm']))
+    .addOption(new Option('--shard <I/N>', 'send only shard I of N (0-based; also TOKENBENCH_SHARD): request ids ≡ I mod N at 1/N of the concurrency or rate; join the shards with `tokenbench merge`'))
+    .addOption(new Option('--shards <n>', 'as a Kubernetes Indexed Job: shard JOB_COMPLETION_INDEX of N').argParser(Number));
   return addWorkloadOptions(command).action(async (options) => {
     const interrupt = interruptOnSigint();
     try {
@@ -13,6 +16,7 @@ export function runCommand(): Command {
         ...targetOptionsFrom(options),
         ...workloadOptionsFrom(options),
         format: options.format,
+        shard: shardFrom(options),
         out: options.out ?? defaultDirectory(new Date().toISOString()),
         signal: interrupt.signal,
       });

@@ -3,7 +3,8 @@ import { StreamClient } from '../client/stream-client';
 import { runLoad } from '../load/runner';
 import { combineObservers, type HarnessMetrics } from '../telemetry/prometheus';
 import { ServerScraper } from '../telemetry/server-scrape';
-import type { RunOutcome, RunPlan, ServerSample } from '../types/run';
+import { clientBoundWarning, watchClientLoad } from '../telemetry/client-load';
+import type { ClientLoad, RunOutcome, RunPlan, ServerSample } from '../types/run';
 import type { Workload } from '../types/workload';
 import type { RunHooks, TargetOptions } from './options';
 import type { Target } from './target';
@@ -11,6 +12,8 @@ import type { Target } from './target';
 export interface Measurement {
   outcome: RunOutcome;
   serverSamples: ServerSample[];
+  /** How loaded the harness itself was while it measured. */
+  client: ClientLoad;
 }
 
 /** Drives one load against the target with a fresh client, scraping its /metrics around and during the run. */
@@ -31,8 +34,11 @@ export async function measure(target: Target, workload: Workload, plan: RunPlan,
   hooks.progress?.start(label, Math.min(plan.requests, workload.size));
   try {
     await scraper?.start(performance.now());
+    const watch = watchClientLoad();
     const outcome = await runLoad(client, workload, plan, hooks.signal ?? new AbortController().signal, combineObservers({ onRecord: () => hooks.progress?.tick() }, { onRecord: hooks.onRecord }, live));
-    return { outcome, serverSamples: (await scraper?.stop()) ?? [] };
+    const clientLoad = watch.stop();
+    if (clientLoad.client_bound) hooks.log?.(clientBoundWarning(clientLoad));
+    return { outcome, serverSamples: (await scraper?.stop()) ?? [], client: clientLoad };
   } finally {
     hooks.progress?.stop();
     await scraper?.stop();

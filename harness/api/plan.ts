@@ -1,7 +1,8 @@
 import { cpus, hostname } from 'node:os';
 import { version } from '../../common/version';
 import { parseWorkload } from '../workload';
-import type { LoadPattern, RunInfo, RunPlan, Slo, VllmLoadSettings } from '../types/run';
+import { shardPattern } from '../load/shard';
+import type { LoadPattern, RunInfo, RunPlan, Shard, Slo, VllmLoadSettings } from '../types/run';
 import type { Workload } from '../types/workload';
 import type { WorkloadOptions } from './options';
 
@@ -24,15 +25,19 @@ export function loadPatternOf(options: WorkloadOptions): LoadPattern {
 }
 
 /** The plan the load runner (or the simulator) follows for one load. */
-export function runPlanOf(options: WorkloadOptions, workload: Workload, pattern: LoadPattern, warmup: number, requests = requestCount(options, workload)): RunPlan {
-  return { pattern, requests, duration_s: options.duration_s, warmup, seed: options.seed ?? 0, rampUp_s: options.rampUp_s ?? 0 };
+export function runPlanOf(options: WorkloadOptions & { shard?: Shard }, workload: Workload, pattern: LoadPattern, warmup: number, requests = requestCount(options, workload)): RunPlan {
+  return { pattern, requests, duration_s: options.duration_s, warmup, seed: options.seed ?? 0, rampUp_s: options.rampUp_s ?? 0, ...(options.shard ? { shard: options.shard } : {}) };
 }
 
-export function describeLoad(pattern: LoadPattern, workload: Workload, rampUp_s = 0): string {
-  if (workload.timed) return 'trace replay at recorded times';
+export function describeLoad(pattern: LoadPattern, workload: Workload, rampUp_s = 0, shard?: Shard): string {
+  const slice = shard ? `; shard ${shard.index}/${shard.count}: ${workload.timed ? 'its rows' : describePattern(shardPattern(pattern, shard))}` : '';
+  if (workload.timed) return 'trace replay at recorded times' + slice;
   const ramp = rampUp_s > 0 ? `, ramp-up ${rampUp_s} s` : '';
-  return (pattern.kind === 'closed' ? `closed loop, concurrency ${pattern.concurrency}` : `open loop, ${pattern.rate_per_s} req/s, burstiness ${pattern.burstiness}`) + ramp;
+  return describePattern(pattern) + ramp + slice;
 }
+
+const describePattern = (pattern: LoadPattern): string =>
+  pattern.kind === 'closed' ? `closed loop, concurrency ${pattern.concurrency}` : `open loop, ${pattern.rate_per_s} req/s, burstiness ${pattern.burstiness}`;
 
 /** How vLLM's result file describes a load pattern. */
 export function vllmLoadSettings(pattern: LoadPattern): VllmLoadSettings {
@@ -65,7 +70,7 @@ const machineDescription = (): string => `${hostname()} (${cpus().length} cores,
 /** What was run, for summary.json and the report: the target's side, plus the workload, load and this machine. */
 export function runInfo(
   target: Pick<RunInfo, 'target' | 'model' | 'api'> & Partial<Pick<RunInfo, 'served_by' | 'profile'>>,
-  run: { workload: Workload; pattern: LoadPattern; load: string; seed: number; started_at: string; interrupted: boolean },
+  run: { workload: Workload; pattern: LoadPattern; load: string; seed: number; started_at: string; interrupted: boolean } & Partial<Pick<RunInfo, 'load_started_epoch_ms' | 'shard' | 'client'>>,
 ): RunInfo {
   return {
     ...target,
@@ -78,5 +83,8 @@ export function runInfo(
     started_at: run.started_at,
     machine: machineDescription(),
     interrupted: run.interrupted,
+    ...(run.load_started_epoch_ms !== undefined ? { load_started_epoch_ms: run.load_started_epoch_ms } : {}),
+    ...(run.shard ? { shard: run.shard } : {}),
+    ...(run.client ? { client: run.client } : {}),
   };
 }

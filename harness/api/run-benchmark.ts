@@ -2,7 +2,8 @@ import { summarizeRun } from '../metrics/summary';
 import { writeRunDirectory } from '../results/run-dir';
 import { finishLiveMetrics, startLiveMetrics } from '../telemetry/live';
 import type { RequestRecord } from '../types/record';
-import type { RunInfo, RunSummary, ServerSample } from '../types/run';
+import { checkShard, parseShard } from '../load/shard';
+import type { RunInfo, RunSummary, ServerSample, Shard } from '../types/run';
 import { measure } from './measure';
 import type { LiveMetricsOptions, OutputOptions, RunHooks, TargetOptions, WorkloadOptions } from './options';
 import { describeLoad, loadPatternOf, parseSlo, runInfo, runPlanOf, vllmLoadSettings, workloadOf } from './plan';
@@ -11,6 +12,11 @@ import { openTarget } from './target';
 export interface BenchmarkOptions extends TargetOptions, WorkloadOptions, LiveMetricsOptions, OutputOptions, RunHooks {
   /** Also write vllm_result.json with vLLM `bench serve`'s field names. */
   format?: 'vllm';
+  /**
+   * Send only this shard's slice of the run (`{ index, count }` or `'I/N'`, 0-based): request ids
+   * ≡ index (mod count), at 1/count of the concurrency or rate; `merge` joins the shards' directories.
+   */
+  shard?: Shard | string;
 }
 
 /** A finished run: what ran, its summary (vLLM's definitions), every request's record, and the target's /metrics series. */
@@ -33,19 +39,20 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<RunR
   try {
     const workload = workloadOf(options);
     const pattern = loadPatternOf(options);
+    const shard = typeof options.shard === 'string' ? parseShard(options.shard) : options.shard && checkShard(options.shard);
     const slo = parseSlo(options.slo);
-    const load = describeLoad(pattern, workload, options.rampUp_s);
+    const load = describeLoad(pattern, workload, options.rampUp_s, shard);
     options.log?.(`tokenbench run: ${target.model} at ${target.baseURL}, ${workload.description}, ${load}`);
     const started_at = new Date().toISOString();
-    const plan = runPlanOf(options, workload, pattern, options.warmup ?? 1);
-    const labels = { run_id: options.runId ?? started_at, target: target.description, model: target.model };
+    const plan = runPlanOf({ ...options, shard }, workload, pattern, options.warmup ?? 1);
+    const labels = { run_id: options.runId ?? started_at, target: target.description, model: target.model, shard: shard ? String(shard.index) : '' };
     const live = await startLiveMetrics(options, labels, slo, { workload: workload.description, load }, options.log);
     try {
-      const { outcome, serverSamples } = await measure(target, workload, plan, options, options, 'run', live);
+      const { outcome, serverSamples, client } = await measure(target, workload, plan, options, options, shard ? `shard ${shard.index}/${shard.count}` : 'run', live);
       const summary = summarizeRun(outcome.records, outcome.duration_s, slo);
       const info = runInfo(
         { target: target.description, model: target.model, served_by: target.servedBy, api: options.api ?? 'chat', profile: target.profile },
-        { workload, pattern, load, seed: plan.seed, started_at, interrupted: outcome.interrupted },
+        { workload, pattern, load, seed: plan.seed, started_at, interrupted: outcome.interrupted, load_started_epoch_ms: outcome.started_epoch_ms, shard, client },
       );
       if (options.out) {
         await writeRunDirectory(options.out, info, outcome.records, summary, { serverSamples, csv: options.csv, vllm: options.format === 'vllm' ? vllmLoadSettings(pattern) : undefined });

@@ -44,7 +44,7 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepResult> {
   const profile = options.simulate ? (typeof asked === 'string' ? loadProfile(asked) : asked) : undefined;
   const target: Target | undefined = profile ? undefined : await openTarget(options);
   const live = target
-    ? await startLiveMetrics(options, { run_id: options.runId ?? started_at, target: target.description, model: target.model }, slo, { workload: workload.description, load: 'sweep' }, options.log)
+    ? await startLiveMetrics(options, { run_id: options.runId ?? started_at, target: target.description, model: target.model, shard: '' }, slo, { workload: workload.description, load: 'sweep' }, options.log)
     : undefined;
   const points: SweepPoint[] = [];
   const infoFor = (pattern: LoadPattern, interrupted: boolean): RunInfo =>

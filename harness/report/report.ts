@@ -1,4 +1,5 @@
 import type { summarizeServerSamples } from '../telemetry/server-scrape';
+import { clientBoundWarning } from '../telemetry/client-load';
 import { offeredLoad } from '../types/run';
 import type { MetricSummary, RunInfo, RunSummary, SweepPoint } from '../types/run';
 
@@ -84,6 +85,7 @@ export function renderReport(info: RunInfo, summary: RunSummary, charts: ChartLi
     '',
     ...(errorRows.length ? ['| kind | count |', '| --- | --- |', ...errorRows] : ['None.']),
     '',
+    ...clientSection(info),
     ...(server
       ? [
           "## The server's view (scraped /metrics)",
@@ -126,4 +128,40 @@ export function renderSweepReport(info: RunInfo, points: readonly SweepPoint[], 
     '',
     ...charts.flatMap((chart) => [`![${chart.title}](${chart.file})`, '']),
   ].join('\n');
+}
+
+const yesNo = (flag: boolean | undefined) => (flag === undefined ? '—' : flag ? '**yes**' : 'no');
+
+/** The harness's own load (a run), or each shard's with its clock offset (a merged run). */
+function clientSection(info: RunInfo): string[] {
+  if (info.shards?.length) {
+    return [
+      '## Shards',
+      '',
+      'Each shard ran in its own process; its records are shifted by its load\'s start after the earliest shard\'s (clock offset).',
+      '',
+      '| shard | directory | machine | requests | clock offset (ms) | loop delay p99 (ms) | loop busy | client-bound |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...info.shards.map(
+        (shard) =>
+          `| ${shard.shard ? `${shard.shard.index}/${shard.shard.count}` : '—'} | ${shard.directory} | ${shard.machine} | ${shard.requests} | ${fmt(shard.clock_offset_ms, 1)} | ` +
+          `${shard.client ? fmt(shard.client.loop_delay_p99_ms) : '—'} | ${shard.client ? `${fmt(shard.client.event_loop_utilization * 100, 0)}%` : '—'} | ${yesNo(shard.client?.client_bound)} |`,
+      ),
+      '',
+    ];
+  }
+  if (!info.client) return [];
+  const client = info.client;
+  return [
+    "## The harness's own load",
+    '',
+    ...(client.client_bound ? [`> **${clientBoundWarning(client)}**`, ''] : []),
+    '| figure | value |',
+    '| --- | --- |',
+    `| event-loop delay p50 / p99 / max (ms) | ${fmt(client.loop_delay_p50_ms)} / ${fmt(client.loop_delay_p99_ms)} / ${fmt(client.loop_delay_max_ms)} |`,
+    `| event loop busy | ${fmt(client.event_loop_utilization * 100, 1)}% |`,
+    `| CPU seconds per second | ${fmt(client.cpu_per_s)} |`,
+    `| client-bound | ${yesNo(client.client_bound)} |`,
+    '',
+  ];
 }

@@ -71,15 +71,23 @@ const readJsonLines = <T>(path: string): T[] =>
         .map((line) => JSON.parse(line) as T)
     : [];
 
+// summary.json holds the run info and the summary side by side; these keys are the info's.
+const RUN_INFO_KEYS = ['target', 'model', 'served_by', 'api', 'profile', 'workload', 'load', 'load_pattern', 'seed', 'version', 'started_at', 'machine', 'interrupted', 'load_started_epoch_ms', 'shard', 'client', 'shards'] as const satisfies ReadonlyArray<keyof RunInfo>;
+// Fails to compile when RunInfo gains a field this list lacks (it would be read back as summary).
+const everyInfoKeyListed: [Exclude<keyof RunInfo, (typeof RUN_INFO_KEYS)[number]>] extends [never] ? true : never = true;
+void everyInfoKeyListed;
+
 export function readRunDirectory(directory: string): LoadedRun {
   const summaryPath = join(directory, 'summary.json');
   if (!existsSync(summaryPath)) throw new Error(`${directory} is not a run directory (no summary.json)`);
-  const both = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunInfo & RunSummary;
-  const { target, model, served_by, api, profile, workload, load, load_pattern, seed, version, started_at, machine, interrupted, ...summary } = both;
+  const both = JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown>;
+  const info: Record<string, unknown> = {};
+  const summary: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(both)) ((RUN_INFO_KEYS as readonly string[]).includes(key) ? info : summary)[key] = value;
   return {
     directory,
-    info: { target, model, served_by, api, profile, workload, load, load_pattern, seed, version, started_at, machine, interrupted },
-    summary: summary as RunSummary,
+    info: info as unknown as RunInfo,
+    summary: summary as unknown as RunSummary,
     records: readJsonLines<RequestRecord>(join(directory, 'results.jsonl')),
     serverSamples: readJsonLines<ServerSample>(join(directory, 'server_metrics.jsonl')),
   };

@@ -11,6 +11,8 @@ export interface RunLabels {
   run_id: string;
   target: string;
   model: string;
+  /** The shard's index (0, 1, ...) for one shard of a sharded run, empty otherwise; dashboards sum over it. */
+  shard: string;
 }
 
 // 0.25 ms to ~70 s: sub-millisecond inter-token gaps (LPU-class profiles) up to long end-to-end latencies.
@@ -23,7 +25,7 @@ const LATENCY_BUCKETS_S = exponentialBuckets(0.00025, 2, 19);
  */
 export class HarnessMetrics implements LoadObserver {
   readonly registry = new Registry();
-  private readonly names = ['run_id', 'target', 'model'] as const;
+  private readonly names = ['run_id', 'target', 'model', 'shard'] as const;
   private readonly ttft = this.histogram('tokenbench_run_ttft_seconds', 'Time to first visible token, per request.');
   private readonly itl = this.histogram('tokenbench_run_itl_seconds', 'Inter-token latency, per token.');
   private readonly tpot = this.histogram('tokenbench_run_tpot_seconds', 'Time per output token after the first, per request.');
@@ -56,8 +58,8 @@ export class HarnessMetrics implements LoadObserver {
     this.sloMet.inc(labels, 0);
   }
 
-  private histogram(name: string, help: string): Histogram<'run_id' | 'target' | 'model'> {
-    return new Histogram({ name, help, buckets: LATENCY_BUCKETS_S, labelNames: ['run_id', 'target', 'model'], registers: [this.registry] });
+  private histogram(name: string, help: string): Histogram<'run_id' | 'target' | 'model' | 'shard'> {
+    return new Histogram({ name, help, buckets: LATENCY_BUCKETS_S, labelNames: this.names, registers: [this.registry] });
   }
 
   onSend(): void {
@@ -112,10 +114,10 @@ export class HarnessMetrics implements LoadObserver {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** Pushes the final figures to a Pushgateway (job `tokenbench`, grouped by run_id). */
+  /** Pushes the final figures to a Pushgateway (job `tokenbench`, grouped by run_id and shard, so shards do not replace each other's). */
   async push(url: string): Promise<void> {
     const gateway = new Pushgateway(url, {}, this.registry);
-    await gateway.pushAdd({ jobName: 'tokenbench', groupings: { run_id: this.labels.run_id } });
+    await gateway.pushAdd({ jobName: 'tokenbench', groupings: { run_id: this.labels.run_id, ...(this.labels.shard ? { shard: this.labels.shard } : {}) } });
   }
 
   async close(): Promise<void> {

@@ -47,6 +47,29 @@ export interface RunSummary {
   errors: Record<string, number>;
 }
 
+/** One of `count` load generators that split a run between them (`--shard index/count`, 0-based). */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/**
+ * How hard the harness itself worked during a run: when its event loop was late or busy, what it
+ * measured includes its own delays (k6 and Locust warn the same way).
+ */
+export interface ClientLoad {
+  /** Event-loop delay beyond what timers asked for, ms (perf_hooks.monitorEventLoopDelay). */
+  loop_delay_p50_ms: number;
+  loop_delay_p99_ms: number;
+  loop_delay_max_ms: number;
+  /** Share of the run the event loop was busy (performance.eventLoopUtilization). */
+  event_loop_utilization: number;
+  /** Process CPU (all threads) per second of run. */
+  cpu_per_s: number;
+  /** Loop delay p99 above 5 ms or the loop busy over 90% of the time. */
+  client_bound: boolean;
+}
+
 export interface RunPlan {
   pattern: LoadPattern;
   requests: number;
@@ -55,12 +78,16 @@ export interface RunPlan {
   seed: number;
   /** Seconds over which concurrency (closed) or rate (open) climbs linearly to its full value. */
   rampUp_s?: number;
+  /** Send only this shard's slice: request ids ≡ index (mod count), at 1/count of the concurrency or rate. */
+  shard?: Shard;
 }
 
 export interface RunOutcome {
   records: RequestRecord[];
   duration_s: number;
   interrupted: boolean;
+  /** When the measured load started (records' times count from it), ms since the Unix epoch. */
+  started_epoch_ms?: number;
 }
 
 /** Who wants to know as the run goes: progress bars, live Prometheus metrics. */
@@ -90,6 +117,25 @@ export interface RunInfo {
   started_at: string;
   machine: string;
   interrupted: boolean;
+  /** When the measured load started, ms since the Unix epoch: what `merge` aligns shards on. */
+  load_started_epoch_ms?: number;
+  /** This run was one shard of a sharded run. */
+  shard?: Shard;
+  /** The harness's own load during the run. */
+  client?: ClientLoad;
+  /** A merged run: each shard it was made of. */
+  shards?: ShardBrief[];
+}
+
+/** One shard of a merged run, as the merged summary and report list it. */
+export interface ShardBrief {
+  directory: string;
+  shard?: Shard;
+  machine: string;
+  requests: number;
+  /** Its load's start after the earliest shard's, ms (its records are shifted by this). */
+  clock_offset_ms: number;
+  client?: ClientLoad;
 }
 
 /** One scrape of the target's /metrics: the gauges that explain latency under load. */

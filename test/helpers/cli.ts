@@ -11,9 +11,9 @@ export interface CliResult {
 }
 
 /** Runs the built `tokenbench` binary as a user would; optionally sends Ctrl-C after a delay. */
-export function runCli(args: string[], interruptAfter_ms?: number): Promise<CliResult> {
+export function runCli(args: string[], interruptAfter_ms?: number, env?: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data) => (stdout += data));

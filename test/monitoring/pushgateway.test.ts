@@ -30,6 +30,19 @@ const freePort = (): Promise<number> =>
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/tokenbench_run_requests_total\{[^}]*job="tokenbench"[^}]*outcome="ok"[^}]*run_id="pushed-run"[^}]*\} 12/);
     expect(metrics).toMatch(/tokenbench_run_ttft_seconds_count\{[^}]*run_id="pushed-run"[^}]*\} 12/);
+
+    // Two shards of one run push under one run_id: each keeps its own group, so neither replaces the other.
+    const shards = await Promise.all(
+      [0, 1].map((index) => runCli(['run', '--profile', 'instant', '--requests', '12', '--concurrency', '2', '--shard', `${index}/2`, '--pushgateway', `http://127.0.0.1:${port}`, '--run-id', 'sharded-run', '--out', join(out, `shard-${index}`)])),
+    );
+    for (const shard of shards) {
+      expect(shard.code).toBe(0);
+      expect(shard.stderr).not.toContain('could not push');
+    }
+    const sharded = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    for (const shard of ['0', '1']) {
+      expect(sharded).toMatch(new RegExp(`tokenbench_run_requests_total\\{[^}]*outcome="ok"[^}]*run_id="sharded-run"[^}]*shard="${shard}"[^}]*\\} 6`));
+    }
   } finally {
     gateway.kill();
   }
