@@ -43,14 +43,15 @@ async function promQuery(base: string, path: string, params: Record<string, stri
   let prometheus: ChildProcess;
   let promUrl: string;
   let start_s: number;
+  let directory: string;
 
   beforeAll(async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'tokenbench-prom-'));
+    directory = mkdtempSync(join(tmpdir(), 'tokenbench-prom-'));
     // A physics model (batching, KV, steps) and a faulty one (injected 429s become harness errors).
     const faulty = join(directory, 'faulty.yaml');
     writeFileSync(faulty, 'kind: empirical\nmodel: faulty-model\nttft_ms: {dist: constant, value: 50}\nitl_ms: {dist: constant, value: 10}\nfaults: {error_rate: {"429": 0.1}}\n');
     mock = await startMockProcess(['--profile', 'llama-3.1-8b-h100', '--profile', faulty]);
-    const [harnessA, harnessB, promPort] = [await freePort(), await freePort(), await freePort()];
+    const [harnessA, harnessB, harnessC, promPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const mockHost = new URL(mock.url).host;
     const config = join(directory, 'prometheus.yml');
     writeFileSync(
@@ -59,7 +60,7 @@ async function promQuery(base: string, path: string, params: Record<string, stri
         'global: {scrape_interval: 1s, evaluation_interval: 1s}',
         'scrape_configs:',
         `  - {job_name: mock, static_configs: [{targets: ["${mockHost}"]}]}`,
-        `  - {job_name: harness, static_configs: [{targets: ["127.0.0.1:${harnessA}", "127.0.0.1:${harnessB}"]}]}`,
+        `  - {job_name: harness, static_configs: [{targets: ["127.0.0.1:${harnessA}", "127.0.0.1:${harnessB}", "127.0.0.1:${harnessC}"]}]}`,
         '',
       ].join('\n'),
     );
@@ -74,14 +75,16 @@ async function promQuery(base: string, path: string, params: Record<string, stri
     start_s = Date.now() / 1000;
     // Faults and rejections the mock dashboard shows.
     for (const fault of ['500', '503']) await fetch(`${mock.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tokenbench-fault': fault }, body: JSON.stringify({ model: 'faulty-model', messages: [{ role: 'user', content: 'hi' }] }) });
-    // Two runs at once, as two targets: the mock over loopback by IP and by name ("real" and "modeled").
+    // Two runs at once, as two targets: the mock over loopback by IP and by name ("real" and "modeled");
+    // the second as two shards (two processes, one run_id), which the dashboards must sum.
     const common = ['--concurrency', '6', '--duration', '8', '--requests', '100000', '--workload', 'synthetic:prompt=64,output=40', '--slo', 'ttft_ms=200,tpot_ms=30', '--metrics-linger', '3'];
-    const [a, b] = await Promise.all([
+    const byName = mock.baseURL.replace('127.0.0.1', 'localhost');
+    const runs = await Promise.all([
       runCli(['run', '--target', mock.baseURL, '--model', 'faulty-model', '--metrics-port', String(harnessA), '--run-id', 'run-a', '--out', join(directory, 'a'), ...common]),
-      runCli(['run', '--target', mock.baseURL.replace('127.0.0.1', 'localhost'), '--model', 'llama-3.1-8b', '--metrics-port', String(harnessB), '--run-id', 'run-b', '--out', join(directory, 'b'), ...common]),
+      runCli(['run', '--target', byName, '--model', 'llama-3.1-8b', '--shard', '0/2', '--metrics-port', String(harnessB), '--run-id', 'run-b', '--out', join(directory, 'b0'), ...common]),
+      runCli(['run', '--target', byName, '--model', 'llama-3.1-8b', '--shard', '1/2', '--metrics-port', String(harnessC), '--run-id', 'run-b', '--out', join(directory, 'b1'), ...common]),
     ]);
-    expect(a.code).toBe(0);
-    expect(b.code).toBe(0);
+    for (const run of runs) expect(run.code).toBe(0);
   }, 60_000);
 
   afterAll(async () => {
@@ -89,9 +92,23 @@ async function promQuery(base: string, path: string, params: Record<string, stri
     await mock?.close();
   });
 
-  test('Prometheus scraped both the mock and both harness runs', async () => {
+  test('Prometheus scraped the mock and all three harness processes', async () => {
     const up = await promQuery(promUrl, 'query', { query: 'up' });
-    expect(up.result).toHaveLength(3);
+    expect(up.result).toHaveLength(4);
+  });
+
+  test("a sharded run's live metrics add up across its shards, as the dashboards sum them by run_id", async () => {
+    const shards = ['b0', 'b1'].map((name) => JSON.parse(readFileSync(join(directory, name, 'summary.json'), 'utf8')));
+    const finished = shards.reduce((sum, summary) => sum + summary.completed + summary.failed, 0);
+    // The Benchmark run dashboard's own grouping (its "Request rate" and "In flight" panels).
+    const total = await promQuery(promUrl, 'query', { query: 'sum by (run_id) (max_over_time(tokenbench_run_requests_total{run_id="run-b"}[1m]))' });
+    expect(total.result).toHaveLength(1);
+    expect(Number(total.result[0].value[1])).toBe(finished);
+    const perShard = await promQuery(promUrl, 'query', { query: 'count by (run_id) (count by (run_id, shard) (max_over_time(tokenbench_run_requests_total{run_id="run-b"}[1m])))' });
+    expect(Number(perShard.result[0].value[1])).toBe(2);
+    const ttft = await promQuery(promUrl, 'query', { query: 'histogram_quantile(0.5, sum by (le, run_id) (max_over_time(tokenbench_run_ttft_seconds_bucket{run_id="run-b"}[1m])))' });
+    expect(ttft.result).toHaveLength(1);
+    expect(Number(ttft.result[0].value[1])).toBeGreaterThan(0);
   });
 
   test.each(dashboardQueries())('$dashboard › $panel: $expr returns data', async ({ expr }) => {
