@@ -77,7 +77,8 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
       const ttft_ms = timing.first_ms;
       context.metrics.observeRequest({
         model: model.id,
-        finishReason: plans[0]?.finishReason ?? 'stop',
+        // vLLM's finished_reason values are stop, length and abort: a tool call finished as stop.
+        finishReason: plans[0]?.finishReason === 'length' ? 'length' : 'stop',
         promptTokens: spec.promptTokens,
         generationTokens: usage.completion_tokens,
         maxTokens: spec.maxTokens,
@@ -151,19 +152,33 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
       writer.dispose();
       onClientGone();
     });
+    let outputStarted = false;
+    const startOutput = () => {
+      if (outputStarted) return;
+      outputStarted = true;
+      if (format.streamFirstOutput) writer.write(format.streamFirstOutput(identity, plans, request));
+    };
+    // Choices whose finish reason already went out on their last delta.
+    const finishSent = new Set<ChoicePlan>();
     submit({
       onScheduled: (at_ms) => (timing.scheduled_ms = at_ms),
       onDelta: (delta) => {
         observeToken(delta);
         deliveredSlots += delta.tokens;
         if (delta.kind === 'reasoning' && !delta.choice.reasoningVisible) return;
+        startOutput();
+        if (delta.last && format.finishesOnLastDelta) finishSent.add(delta.choice);
         writer.write(format.streamDelta(identity, delta, request));
         context.metrics.writeLag.observe(Math.max(0, clock.now_ms() - delta.due_ms) / 1000);
         maybeInjectMidStreamFault();
       },
-      onChoiceFinished: (plan: ChoicePlan) => writer.write(format.streamChoiceEnd(identity, plan, request)),
+      onChoiceFinished: (plan: ChoicePlan) => {
+        startOutput();
+        if (!finishSent.has(plan)) writer.write(format.streamChoiceEnd(identity, plan, request));
+      },
       onFinished: (at_ms) => {
         finishObservation(at_ms);
+        startOutput();
         writer.end(format.streamEnd(identity, plans, usage, request));
       },
     });

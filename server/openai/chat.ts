@@ -18,13 +18,13 @@ function logprobSlice(plan: ChoicePlan, from: number, to: number): { content: To
 // Content deltas are the hot path (one per token per stream): their JSON is spliced from a cached
 // prefix instead of stringifying the whole chunk object each time. Same bytes as `chunk()` gives.
 const contentPrefixes = new WeakMap<ResponseIdentity, string>();
-function contentFrame(identity: ResponseIdentity, index: number, text: string): string {
+function contentFrame(identity: ResponseIdentity, index: number, text: string, finish: string | null): string {
   let prefix = contentPrefixes.get(identity);
   if (prefix === undefined) {
     prefix = JSON.stringify(chunk(identity, [])).replace(/"choices":\[\]\}$/, '"choices":[{"index":');
     contentPrefixes.set(identity, prefix);
   }
-  return `data: ${prefix}${index},"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]}\n\n`;
+  return `data: ${prefix}${index},"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":${finish === null ? 'null' : JSON.stringify(finish)}}]}\n\n`;
 }
 
 export const chatFormat: EndpointFormat<ChatCompletionRequest> = {
@@ -64,7 +64,13 @@ export const chatFormat: EndpointFormat<ChatCompletionRequest> = {
 
   wantsStream: (request) => request.stream === true,
 
-  streamStart(identity, plans) {
+  finishesOnLastDelta: true,
+
+  // Nothing until the first token, then the role chunk with it (vLLM's first iteration): a client
+  // that times the first event with `choices` (vLLM's own benchmark does) then reads the real TTFT.
+  streamStart: () => [],
+
+  streamFirstOutput(identity, plans) {
     return [sseData(chunk(identity, plans.map((plan) => ({ index: plan.index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }))))];
   },
 
@@ -77,7 +83,7 @@ export const chatFormat: EndpointFormat<ChatCompletionRequest> = {
         body = { reasoning_content: delta.text };
         break;
       case 'content':
-        if (!choice.logprobs) return [contentFrame(identity, choice.index, delta.text)];
+        if (!choice.logprobs) return [contentFrame(identity, choice.index, delta.text, delta.last ? choice.finishReason : null)];
         body = { content: delta.text };
         logprobs = logprobSlice(choice, delta.from, delta.to);
         break;
@@ -90,7 +96,7 @@ export const chatFormat: EndpointFormat<ChatCompletionRequest> = {
         body = { tool_calls: [{ index: 0, function: { arguments: delta.text } }] };
         break;
     }
-    return [sseData(chunk(identity, [{ index: choice.index, delta: body, logprobs, finish_reason: null }]))];
+    return [sseData(chunk(identity, [{ index: choice.index, delta: body, logprobs, finish_reason: delta.last ? choice.finishReason : null }]))];
   },
 
   streamChoiceEnd(identity, plan) {

@@ -62,6 +62,8 @@ export const completionsFormat: EndpointFormat<CompletionRequest> = {
 
   wantsStream: (request) => request.stream === true,
 
+  finishesOnLastDelta: true,
+
   streamStart(identity, plans, request) {
     if (!request.echo || typeof request.prompt !== 'string') return [];
     return plans.map((plan) => sseData(chunk(identity, [{ index: plan.index, text: request.prompt, logprobs: null, finish_reason: null }])));
@@ -70,11 +72,12 @@ export const completionsFormat: EndpointFormat<CompletionRequest> = {
   streamDelta(identity, delta: Delta, request) {
     if (delta.kind !== 'content') return [];
     const echoed = request.echo && typeof request.prompt === 'string' ? request.prompt.length : 0;
-    return [sseData(chunk(identity, [{ index: delta.choice.index, text: delta.text, logprobs: legacyLogprobs(delta.choice, delta.from, delta.to, echoed), finish_reason: null }]))];
+    const finish = delta.last ? completionFinishReason(delta.choice) : null;
+    return [sseData(chunk(identity, [{ index: delta.choice.index, text: delta.text, logprobs: legacyLogprobs(delta.choice, delta.from, delta.to, echoed), finish_reason: finish }]))];
   },
 
   streamChoiceEnd(identity, plan) {
-    return [sseData(chunk(identity, [{ index: plan.index, text: '', logprobs: null, finish_reason: plan.finishReason === 'tool_calls' ? 'stop' : plan.finishReason }]))];
+    return [sseData(chunk(identity, [{ index: plan.index, text: '', logprobs: null, finish_reason: completionFinishReason(plan) }]))];
   },
 
   streamEnd(identity, _plans, usage, request) {
@@ -98,9 +101,12 @@ export const completionsFormat: EndpointFormat<CompletionRequest> = {
         index: plan.index,
         text: echoed + plan.contentPieces.join(''),
         logprobs: legacyLogprobs(plan, 0, plan.contentPieces.length, echoed.length),
-        finish_reason: plan.finishReason === 'tool_calls' ? 'stop' : plan.finishReason,
+        finish_reason: completionFinishReason(plan),
       })),
       usage: { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens },
     };
   },
 };
+
+/** Completions have no tool calls: such a plan finished as `stop`. */
+const completionFinishReason = (plan: ChoicePlan): string => (plan.finishReason === 'tool_calls' ? 'stop' : plan.finishReason);

@@ -38,7 +38,12 @@ export interface EndpointFormat<Request> {
   /** The request as a `GenerationSpec`, its prompt counted with the served model's tokenizer. */
   toSpec(request: Request, tokenizer: Tokenizer): GenerationSpec;
   wantsStream(request: Request): boolean;
+  /** Frames sent as soon as the stream opens (before the engine has produced anything). */
   streamStart(identity: ResponseIdentity, plans: ChoicePlan[], request: Request): string[];
+  /** Frames sent just before the first output (vLLM sends chat's role chunk with the first token). */
+  streamFirstOutput?(identity: ResponseIdentity, plans: ChoicePlan[], request: Request): string[];
+  /** The finish reason rides on a choice's last-token delta; `streamChoiceEnd` is only for a choice whose last delta was not sent. */
+  readonly finishesOnLastDelta?: boolean;
   streamDelta(identity: ResponseIdentity, delta: Delta, request: Request): string[];
   streamChoiceEnd(identity: ResponseIdentity, plan: ChoicePlan, request: Request): string[];
   streamEnd(identity: ResponseIdentity, plans: ChoicePlan[], usage: Usage, request: Request): string[];

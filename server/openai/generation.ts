@@ -13,6 +13,8 @@ export interface Delta {
   tokens: number;
   /** When the first of these tokens was due on the engine's clock. */
   due_ms: number;
+  /** It carries the choice's last token: chat and completions put the finish reason on it, as vLLM does. */
+  last: boolean;
 }
 
 export interface GenerationListener {
@@ -31,12 +33,15 @@ function revealOrder(plan: ChoicePlan): { length: number; isRepeatedHeader(posit
   const reasoning = plan.reasoningPieces.length;
   const call = plan.toolCalls[0];
   const headerTokens = call ? Math.max(1, plan.completionTokens - plan.reasoningTokens - call.argumentPieces.length) : 0;
-  const delta = (kind: DeltaKind, text: string, index: number, due_ms: number): Delta => ({ choice: plan, kind, text, from: index, to: index + 1, tokens: 1, due_ms });
+  const length = reasoning + (call ? headerTokens + call.argumentPieces.length : plan.contentPieces.length);
+  let position = 0;
+  const delta = (kind: DeltaKind, text: string, index: number, due_ms: number): Delta => ({ choice: plan, kind, text, from: index, to: index + 1, tokens: 1, due_ms, last: position === length - 1 });
   return {
-    length: reasoning + (call ? headerTokens + call.argumentPieces.length : plan.contentPieces.length),
+    length,
     // A tool call's name goes out once, with its first header token; the others carry no text.
     isRepeatedHeader: (position) => call !== undefined && position > reasoning && position - reasoning < headerTokens,
-    deltaAt(position, due_ms) {
+    deltaAt(at, due_ms) {
+      position = at;
       if (position < reasoning) return delta('reasoning', plan.reasoningPieces[position], position, due_ms);
       const answer = position - reasoning;
       if (!call) return delta('content', plan.contentPieces[answer], answer, due_ms);
@@ -91,6 +96,7 @@ export function startGeneration(engine: InferenceEngine, requestId: string, prom
       last.text += delta.text;
       last.to = delta.to;
       last.tokens += delta.tokens;
+      last.last = delta.last;
     } else pending.push(delta);
     if (!flushQueued) {
       flushQueued = true;

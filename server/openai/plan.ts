@@ -128,10 +128,7 @@ function planChoice(spec: GenerationSpec, context: PlannerContext, index: number
   else if (context.mode === 'echo') pieces = piecesOf(tokenizer, spec.lastUserText);
   else if (spec.responseFormat.type !== 'text') {
     const schema = spec.responseFormat.type === 'json_schema' ? spec.responseFormat.schema : undefined;
-    const value = schema
-      ? generateJsonInstance(schema, rng.fork('json'))
-      : { answer: generateTokenPieces(tokenizer, sampleCount(context.outputTokens, rng.fork('length'), 1, 400), rng.fork('text')).join('') };
-    pieces = piecesOf(tokenizer, JSON.stringify(value));
+    pieces = schema ? piecesOf(tokenizer, JSON.stringify(generateJsonInstance(schema, rng.fork('json')))) : jsonObjectAnswer(tokenizer, sampleCount(context.outputTokens, rng.fork('length'), 1, 400), visibleBudget, rng);
   } else {
     natural = false;
     const drawn = sampleCount(context.outputTokens, rng.fork('length'), 1);
@@ -155,6 +152,23 @@ function planChoice(spec: GenerationSpec, context: PlannerContext, index: number
   plan.completionTokens = reasoningPieces.length + contentTokens;
   if (spec.topLogprobs !== undefined) plan.logprobs = fakeLogprobs(pieces, spec.topLogprobs, rng.fork('logprobs'));
   return plan;
+}
+
+/**
+ * A `json_object` answer, `{"answer": "…"}`, of about `wanted` tokens of text, shortened until the
+ * whole object fits `budget` tokens: a model asked for JSON closes it when it has room. Only a budget
+ * too small for the braces themselves leaves it cut (`length`).
+ */
+function jsonObjectAnswer(tokenizer: Tokenizer, wanted: number, budget: number, rng: Rng): string[] {
+  let textTokens = wanted;
+  let pieces: string[] = [];
+  // Escaping can change the count, so measure the encoded object and shorten by the excess.
+  for (let attempt = 0; attempt < 6; attempt++) {
+    pieces = piecesOf(tokenizer, JSON.stringify({ answer: generateTokenPieces(tokenizer, textTokens, rng.fork('text')).join('') }));
+    if (pieces.length <= budget || textTokens === 0) break;
+    textTokens = Math.max(0, textTokens - (pieces.length - budget) - attempt);
+  }
+  return pieces;
 }
 
 function chooseTool(spec: GenerationSpec, rng: Rng): FunctionTool | undefined {

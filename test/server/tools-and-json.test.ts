@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import Ajv from 'ajv';
 import { startMock } from '../helpers/mock-server';
 import type { RunningServer } from '../../server';
+import { parseProfile } from '../../server/profiles';
 
 let mock: RunningServer;
 let client: OpenAI;
@@ -78,4 +79,29 @@ test('response_format json_schema yields content that parses and validates', asy
   expect(ajv.validate(schema, JSON.parse(answer.choices[0].message.content!))).toBe(true);
   const object = await client.chat.completions.create({ model: 'instant-model', messages: [{ role: 'user', content: 'JSON please' }], response_format: { type: 'json_object' } });
   expect(typeof JSON.parse(object.choices[0].message.content!)).toBe('object');
+});
+
+test('JSON mode closes its JSON within max_tokens: 16 seeds at max_tokens 300 (and a tight 12) all parse and finish "stop"', async () => {
+  // Answers drawn as chatty draws them (up to 400 tokens), served without delay: a JSON answer cut
+  // at the limit would not parse.
+  const profile = parseProfile({ kind: 'empirical', model: 'json-model', ttft_ms: { dist: 'constant', value: 0 }, itl_ms: { dist: 'constant', value: 0 }, output_tokens: { dist: 'lognormal', median: 180, sigma: 0.8 } }, 'json');
+  const chatty = await startMock({ profiles: [profile] });
+  const sdk = new OpenAI({ baseURL: chatty.baseURL, apiKey: 'unused', maxRetries: 0 });
+  try {
+    const lengths: number[] = [];
+    for (const [max_tokens, seeds] of [[300, 16], [12, 4]] as const) {
+      for (let seed = 0; seed < seeds; seed++) {
+        const response = await sdk.chat.completions.create({ model: 'json-model', messages: [{ role: 'user', content: 'Answer in JSON' }], response_format: { type: 'json_object' }, max_tokens, seed });
+        const choice = response.choices[0];
+        expect(choice.finish_reason).toBe('stop');
+        expect(() => JSON.parse(choice.message.content!)).not.toThrow();
+        expect(response.usage!.completion_tokens).toBeLessThanOrEqual(max_tokens);
+        lengths.push(response.usage!.completion_tokens);
+      }
+    }
+    // Long answers got shortened to fit rather than all drawn short.
+    expect(Math.max(...lengths.slice(0, 16))).toBeGreaterThan(200);
+  } finally {
+    await chatty.close();
+  }
 });
