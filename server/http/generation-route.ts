@@ -81,6 +81,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
         finishReason: plans[0]?.finishReason === 'length' ? 'length' : 'stop',
         promptTokens: spec.promptTokens,
         generationTokens: usage.completion_tokens,
+        maxChoiceGenerationTokens: Math.max(0, ...plans.map((plan) => plan.completionTokens)),
         maxTokens: spec.maxTokens,
         n: plans.length,
         queue_s: (timing.scheduled_ms - arrival_ms) / 1000,

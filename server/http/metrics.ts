@@ -30,6 +30,8 @@ export interface RequestObservation {
   finishReason: string;
   promptTokens: number;
   generationTokens: number;
+  /** The most tokens any one choice generated (vLLM's max over the sequence group). */
+  maxChoiceGenerationTokens: number;
   maxTokens?: number;
   n: number;
   queue_s: number;
@@ -56,6 +58,10 @@ export interface ModelSeries {
   requestPromptTokens: HistogramSeries;
   requestGenerationTokens: HistogramSeries;
   requestMaxTokens: HistogramSeries;
+  requestMaxGenerationTokens: HistogramSeries;
+  requestPrefillKvComputed: HistogramSeries;
+  promptTokensCached: CounterSeries;
+  promptTokensComputed: CounterSeries;
   requestN: HistogramSeries;
   iterationTokens: HistogramSeries;
   stepDuration: HistogramSeries;
@@ -92,6 +98,18 @@ export class ServerMetrics {
   readonly requestPromptTokens = this.histogram('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', build125Buckets(1_000_000));
   readonly requestGenerationTokens = this.histogram('vllm:request_generation_tokens', 'Number of generation tokens processed.', build125Buckets(1_000_000));
   readonly requestMaxTokens = this.histogram('vllm:request_params_max_tokens', 'Histogram of the max_tokens request parameter.', build125Buckets(1_000_000));
+  // Newer vLLM (v1 loggers.py): the group's longest generation, prefill KV actually computed, and
+  // prompt tokens by where their KV came from. Without a prefix cache nothing is cached or transferred.
+  readonly requestMaxGenerationTokens = this.histogram('vllm:request_max_num_generation_tokens', 'Histogram of maximum number of requested generation tokens.', build125Buckets(1_000_000));
+  readonly requestPrefillKvComputed = this.histogram('vllm:request_prefill_kv_computed_tokens', 'Histogram of new KV tokens computed during prefill (excluding cached tokens).', build125Buckets(1_000_000));
+  readonly promptTokensCached = new BoundCounter('vllm:prompt_tokens_cached_total', 'Number of cached prompt tokens (local + external).', this.label, this.registry);
+  readonly promptTokensBySource = new BoundCounter('vllm:prompt_tokens_by_source_total', 'Number of prompt tokens by source.', ['model_name', 'engine', 'source'], this.registry);
+  readonly waitingByReason = new Gauge({
+    name: 'vllm:num_requests_waiting_by_reason',
+    help: "Number of waiting requests by reason. Reason labels: 'capacity' = waiting for scheduling capacity; 'deferred' = deferred by transient constraints (LoRA budget, KV transfer, blocked status). Sum of all reasons equals vllm:num_requests_waiting.",
+    labelNames: ['model_name', 'engine', 'reason'],
+    registers: [this.registry],
+  });
 
   readonly batchSize = new Gauge({ name: 'tokenbench_batch_size', help: 'Sequences in the last engine step.', labelNames: this.modelLabel, registers: [this.registry] });
   readonly stepTime = new Gauge({ name: 'tokenbench_step_seconds', help: 'Duration of the last engine step in seconds.', labelNames: this.modelLabel, registers: [this.registry] });
@@ -152,12 +170,17 @@ export class ServerMetrics {
         requestPromptTokens: this.requestPromptTokens.labels(labels),
         requestGenerationTokens: this.requestGenerationTokens.labels(labels),
         requestMaxTokens: this.requestMaxTokens.labels(labels),
+        requestMaxGenerationTokens: this.requestMaxGenerationTokens.labels(labels),
+        requestPrefillKvComputed: this.requestPrefillKvComputed.labels(labels),
+        promptTokensCached: this.promptTokensCached.labels(labels),
+        promptTokensComputed: this.promptTokensBySource.labels({ ...labels, source: 'local_compute' }),
         requestN: this.requestN.labels(labels),
         iterationTokens: this.iterationTokens.labels(labels),
         stepDuration: this.stepDuration.labels({ model_name: model }),
       };
       // vLLM exports every finished reason from the start, at 0.
       for (const finished_reason of ['stop', 'length', 'abort']) this.requestSuccess.labels({ ...labels, finished_reason });
+      for (const source of ['local_cache_hit', 'external_kv_transfer']) this.promptTokensBySource.labels({ ...labels, source });
       this.perModel.set(model, series);
     }
     return series;
@@ -183,6 +206,10 @@ export class ServerMetrics {
     series.requestN.observe(observation.n);
     series.requestPromptTokens.observe(observation.promptTokens);
     series.requestGenerationTokens.observe(observation.generationTokens);
+    series.requestMaxGenerationTokens.observe(observation.maxChoiceGenerationTokens);
+    series.requestPrefillKvComputed.observe(observation.promptTokens);
+    series.promptTokensComputed.inc(observation.promptTokens);
+    series.promptTokensCached.inc(0);
     if (observation.maxTokens !== undefined) series.requestMaxTokens.observe(observation.maxTokens);
     series.e2e.observe(observation.e2e_s);
     series.queueTime.observe(observation.queue_s);
@@ -201,6 +228,9 @@ export class ServerMetrics {
     const ours = { model_name: model };
     this.running.set(labels, stats.running);
     this.waiting.set(labels, stats.waiting);
+    // Every waiting request waits for a seat or KV blocks; nothing here defers one.
+    this.waitingByReason.set({ ...labels, reason: 'capacity' }, stats.waiting);
+    this.waitingByReason.set({ ...labels, reason: 'deferred' }, 0);
     this.kvUsage.set(labels, stats.kvCacheUsage);
     this.batchSize.set(ours, stats.lastBatchSize);
     this.stepTime.set(ours, stats.lastStep_ms / 1000);

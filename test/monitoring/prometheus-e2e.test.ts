@@ -111,11 +111,20 @@ async function promQuery(base: string, path: string, params: Record<string, stri
     expect(Number(ttft.result[0].value[1])).toBeGreaterThan(0);
   });
 
+  // vLLM's own dashboard, pointed at the physics model the second run drove.
+  const vllmDashboard = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'vllm-grafana-queries.json'), 'utf8')) as { queries: Array<{ panel: string; expr: string }> };
+  test.each(vllmDashboard.queries)("vLLM's Grafana dashboard › $panel: $expr returns data", async ({ expr }) => {
+    expect(await finitePoints(expr.replace(/\$model_name/g, 'llama-3.1-8b'))).toBeGreaterThan(0);
+  });
+
   test.each(dashboardQueries())('$dashboard › $panel: $expr returns data', async ({ expr }) => {
-    // Grafana's $__rate_interval is at least four scrape intervals.
+    expect(await finitePoints(expr)).toBeGreaterThan(0);
+  });
+
+  /** How many finite points a Grafana expression returns over the run ($__rate_interval is at least four scrape intervals). */
+  async function finitePoints(expr: string): Promise<number> {
     const query = expr.replace(/\$__rate_interval/g, '4s');
     const data = await promQuery(promUrl, 'query_range', { query, start: String(start_s), end: String(Date.now() / 1000), step: '1' });
-    const finite = data.result.flatMap((series: { values: Array<[number, string]> }) => series.values).filter(([, value]: [number, string]) => Number.isFinite(Number(value)));
-    expect(finite.length).toBeGreaterThan(0);
-  });
+    return data.result.flatMap((series: { values: Array<[number, string]> }) => series.values).filter(([, value]: [number, string]) => Number.isFinite(Number(value))).length;
+  }
 });

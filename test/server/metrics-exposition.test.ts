@@ -7,7 +7,7 @@ function metricsWithTraffic(): ServerMetrics {
     series.itl.observe(0.02 + i / 1e4);
     metrics.writeLag.observe(i / 1e5);
   }
-  metrics.observeRequest({ model: 'm', finishReason: 'length', promptTokens: 10, generationTokens: 100, maxTokens: 100, n: 1, queue_s: 0, ttft_s: 0.02, prefill_s: 0.02, decode_s: 2, e2e_s: 2.02 });
+  metrics.observeRequest({ model: 'm', finishReason: 'length', promptTokens: 10, generationTokens: 100, maxChoiceGenerationTokens: 100, maxTokens: 100, n: 1, queue_s: 0, ttft_s: 0.02, prefill_s: 0.02, decode_s: 2, e2e_s: 2.02 });
   metrics.rejected.inc({ status: '400' });
   return metrics;
 }

@@ -36,6 +36,12 @@ const VLLM_METRICS: Array<{ name: string; type: 'gauge' | 'counter' | 'histogram
   { name: 'vllm:request_inference_time_seconds', type: 'histogram', labels: ENGINE, buckets: LATENCY_BUCKETS },
   { name: 'vllm:request_prefill_time_seconds', type: 'histogram', labels: ENGINE, buckets: LATENCY_BUCKETS },
   { name: 'vllm:request_decode_time_seconds', type: 'histogram', labels: ENGINE, buckets: LATENCY_BUCKETS },
+  // Newer vLLM: the Grafana dashboard's "Max Generation Token in Sequence Group", and prefill/cache accounting.
+  { name: 'vllm:request_max_num_generation_tokens', type: 'histogram', labels: ENGINE },
+  { name: 'vllm:request_prefill_kv_computed_tokens', type: 'histogram', labels: ENGINE },
+  { name: 'vllm:prompt_tokens_cached_total', type: 'counter', labels: ENGINE },
+  { name: 'vllm:prompt_tokens_by_source_total', type: 'counter', labels: [...ENGINE, 'source'] },
+  { name: 'vllm:num_requests_waiting_by_reason', type: 'gauge', labels: [...ENGINE, 'reason'] },
 ];
 
 let mock: RunningServer;
@@ -75,4 +81,17 @@ test.each(VLLM_METRICS)('$name is exported with vLLM\'s type, labels and buckets
 
 test('request_success counts finished requests by finished_reason, engine "0"', () => {
   expect(exposition).toMatch(/vllm:request_success_total\{model_name="llama-3.1-8b",engine="0",finished_reason="length"\} 3/);
+});
+
+test("the newer series carry vLLM's label values, and add up as vLLM's do", () => {
+  const value = (pattern: RegExp) => Number(pattern.exec(exposition)?.[1]);
+  for (const source of ['local_compute', 'local_cache_hit', 'external_kv_transfer']) expect(exposition).toContain(`source="${source}"`);
+  for (const reason of ['capacity', 'deferred']) expect(exposition).toContain(`reason="${reason}"`);
+  // Three requests of five tokens each: the group maximum is 5 every time; every prompt token was computed.
+  expect(value(/vllm:request_max_num_generation_tokens_sum\{[^}]*\} (\d+)/)).toBe(15);
+  expect(value(/vllm:request_max_num_generation_tokens_count\{[^}]*\} (\d+)/)).toBe(3);
+  const prompt = value(/vllm:prompt_tokens_total\{[^}]*\} (\d+)/);
+  expect(value(/vllm:prompt_tokens_by_source_total\{[^}]*source="local_compute"[^}]*\} (\d+)/)).toBe(prompt);
+  expect(value(/vllm:request_prefill_kv_computed_tokens_sum\{[^}]*\} (\d+)/)).toBe(prompt);
+  expect(value(/vllm:prompt_tokens_cached_total\{[^}]*\} (\d+)/)).toBe(0);
 });
