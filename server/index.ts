@@ -9,6 +9,7 @@ import { ServerMetrics } from './http/metrics';
 import { ScriptedResponder } from './openai/scripted';
 import type { ResponseMode } from './openai/plan';
 import { createServedModels } from './openai/served-model';
+import { ResponseStore } from './openai/response-store';
 import { loadProfile, type Profile } from './profiles/registry';
 
 export interface ServeOptions {
@@ -52,6 +53,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     scripted: options.fixturesPath ? ScriptedResponder.fromFile(options.fixturesPath) : undefined,
     apiKey: options.apiKey,
     stampWrites: options.stampWrites ?? false,
+    responses: new ResponseStore(),
   };
   for (const profile of profiles) metrics.profileInfo.set({ model_name: profile.model, profile: profile.name, kind: profile.kind }, 1);
   // Every model's series exist (at 0) from the first scrape, as vLLM's do.

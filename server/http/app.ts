@@ -85,6 +85,17 @@ function createControlApp(context: ServerContext): express.Express {
     sendJson(res, 200, modelObject(id));
   });
 
+  v1.get('/responses/:id', (req, res) => {
+    const stored = context.responses.get(String(req.params.id));
+    if (!stored) throw errors.responseNotFound(String(req.params.id));
+    sendJson(res, 200, stored.response);
+  });
+  v1.delete('/responses/:id', (req, res) => {
+    const id = String(req.params.id);
+    if (!context.responses.delete(id)) throw errors.responseNotFound(id);
+    sendJson(res, 200, { id, object: 'response', deleted: true });
+  });
+
   app.use('/v1', v1);
   app.use((req, _res, next) => next(errors.routeNotFound(req.method, req.path)));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => sendError(res, error, context));

@@ -3,6 +3,7 @@ import type { ScriptedResponder } from '../openai/scripted';
 import type { ResponseMode } from '../openai/plan';
 import type { ServedModel } from '../openai/served-model';
 import type { ServerMetrics } from './metrics';
+import type { ResponseStore } from '../openai/response-store';
 
 /** What the HTTP layer's handlers share. */
 export interface ServerContext {
@@ -13,6 +14,8 @@ export interface ServerContext {
   mode: ResponseMode;
   scripted?: ScriptedResponder;
   apiKey?: string;
+  /** Responses kept for previous_response_id and GET/DELETE /v1/responses/{id}. */
+  responses: ResponseStore;
   /** Stamp receive and write times on streamed responses (bench:harness splits latency with them). */
   stampWrites: boolean;
 }

@@ -26,7 +26,8 @@ export type JsonRoute = (body: unknown, req: IncomingMessage, res: ServerRespons
  */
 export function generationRoute<Schema extends z.ZodType<{ model: string }>>(schema: Schema, format: EndpointFormat<z.infer<Schema>>, context: ServerContext): JsonRoute {
   return async (body, req, res) => {
-    const request = parseBody(schema, body);
+    const parsed = parseBody(schema, body);
+    const request = format.withHistory ? format.withHistory(parsed, context.responses) : parsed;
     const model = context.models.get(request.model);
     if (!model) throw errors.modelNotFound(request.model);
     const spec = format.toSpec(request, model.tokenizer);
@@ -123,6 +124,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
             onDelta: observeToken,
             onFinished: (at_ms) => {
               finishObservation(at_ms);
+              format.remember?.(identity, plans, usage, request, context.responses);
               sendJson(res, 200, format.complete(identity, plans, usage, request));
               resolve();
             },
@@ -179,6 +181,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
       },
       onFinished: (at_ms) => {
         finishObservation(at_ms);
+        format.remember?.(identity, plans, usage, request, context.responses);
         startOutput();
         writer.end(format.streamEnd(identity, plans, usage, request));
       },

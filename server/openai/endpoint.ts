@@ -1,6 +1,7 @@
 import type { Delta } from './generation';
 import type { ChoicePlan, GenerationSpec } from './plan';
 import type { Tokenizer } from '../../common/text/tokenizer';
+import type { ResponseStore } from './response-store';
 
 export interface Usage {
   prompt_tokens: number;
@@ -48,6 +49,10 @@ export interface EndpointFormat<Request> {
   streamChoiceEnd(identity: ResponseIdentity, plan: ChoicePlan, request: Request): string[];
   streamEnd(identity: ResponseIdentity, plans: ChoicePlan[], usage: Usage, request: Request): string[];
   complete(identity: ResponseIdentity, plans: ChoicePlan[], usage: Usage, request: Request): unknown;
+  /** Stateful endpoints (Responses): the request with the earlier turns it continues, before planning. */
+  withHistory?(request: Request, store: ResponseStore): Request;
+  /** Stateful endpoints: keep the finished response for later turns and `GET`. */
+  remember?(identity: ResponseIdentity, plans: ChoicePlan[], usage: Usage, request: Request, store: ResponseStore): void;
 }
 
 /** `stop` as chat and completions accept it (absent, one string, or a list) → a list. */

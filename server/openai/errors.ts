@@ -40,6 +40,9 @@ export const errors = {
       'invalid_request_error',
       'missing_api_key',
     ),
+  previousResponseNotFound: (id: string) =>
+    new ApiError(400, `Previous response with id '${id}' not found.`, 'invalid_request_error', 'previous_response_not_found', 'previous_response_id'),
+  responseNotFound: (id: string) => new ApiError(404, `Response with id '${id}' not found.`, 'invalid_request_error', 'response_not_found'),
   invalidApiKey: () =>
     new ApiError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'),
   modelNotFound: (model: string) =>

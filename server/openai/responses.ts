@@ -3,6 +3,8 @@ import { contentText, nonTextPartTokens, type EndpointFormat, type ResponseIdent
 import type { Delta } from './generation';
 import type { ChoicePlan, GenerationSpec } from './plan';
 import { sseEvent } from './sse';
+import { errors } from './errors';
+import type { ConversationItem } from './response-store';
 import { countChatPromptTokens } from '../../common/text/tokenizer';
 
 /**
@@ -56,7 +58,7 @@ function responseObject(identity: ResponseIdentity, request: ResponsesRequest, p
     output,
     output_text: status === 'in_progress' || !plan ? '' : plan.contentPieces.join(''),
     parallel_tool_calls: true,
-    previous_response_id: null,
+    previous_response_id: request.previous_response_id ?? null,
     reasoning: { effort: request.reasoning?.effort ?? null, summary: null },
     temperature: request.temperature ?? 1,
     text: { format: request.text?.format ?? { type: 'text' } },
@@ -185,4 +187,21 @@ export const responsesFormat: EndpointFormat<ResponsesRequest> = {
   complete(identity, plans, usage, request) {
     return responseObject(identity, request, plans[0], plans[0]?.finishReason === 'length' ? 'incomplete' : 'completed', usage);
   },
+
+  withHistory(request, store) {
+    if (!request.previous_response_id) return request;
+    const previous = store.get(request.previous_response_id);
+    if (!previous) throw errors.previousResponseNotFound(request.previous_response_id);
+    // The earlier turns come first; the earlier instructions do not carry over (OpenAI's rule).
+    return { ...request, input: [...previous.conversation, ...inputItems(request.input)] };
+  },
+
+  remember(identity, plans, usage, request, store) {
+    if (request.store === false) return;
+    const response = responseObject(identity, request, plans[0], plans[0]?.finishReason === 'length' ? 'incomplete' : 'completed', usage);
+    const answer = outputItems(identity, plans[0], true).filter((item) => (item as { type: string }).type !== 'reasoning') as ConversationItem[];
+    store.put(identity.id, { response, conversation: [...inputItems(request.input), ...answer] });
+  },
 };
+
+const inputItems = (input: ResponsesRequest['input']): ConversationItem[] => (typeof input === 'string' ? [{ role: 'user', content: input }] : input);

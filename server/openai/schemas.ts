@@ -140,6 +140,10 @@ export const responsesRequestSchema = z.object({
   seed: nullable(z.number().int()),
   ignore_eos: nullable(z.boolean()),
   min_tokens: nullable(z.number().int().nonnegative()),
+  /** Continue the conversation of a stored response: its turns come before `input`. */
+  previous_response_id: nullable(z.string().min(1)),
+  /** Keep the response for `previous_response_id` and `GET` (default true, as OpenAI does). */
+  store: nullable(z.boolean()),
 });
 export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
 
