@@ -10,6 +10,8 @@ export interface Tokenizer {
   encode(text: string): number[];
   decode(tokens: number[]): string;
   count(text: string): number;
+  /** The chat template's control tokens (ChatML: <|im_start|>, <|im_sep|>, <|im_end|>). */
+  readonly chatTokens: { start: number; separator: number; end: number };
 }
 
 const ENCODINGS = { o200k_base: o200k, cl100k_base: cl100k } as const;
@@ -26,8 +28,10 @@ export function getTokenizer(name: TokenizerName = 'o200k_base'): Tokenizer {
     // Special-token text in user input is counted as plain text, never as control tokens.
     const encode = (text: string) => encoding.encode(text, { disallowedSpecial: NO_SPECIAL_TOKENS });
     const shortCounts = new Map<string, number>();
+    const special = (token: string) => encoding.encode(token, { allowedSpecial: new Set([token]) })[0];
     tokenizer = {
       name,
+      chatTokens: { start: special(encoding.ImStart), separator: special(encoding.ImSep), end: special(encoding.ImEnd) },
       encode,
       decode: (tokens) => encoding.decode(tokens),
       count: (text) => {
@@ -64,6 +68,24 @@ export interface CountableMessage {
 export const TOKENS_PER_MESSAGE = 3;
 export const TOKENS_PER_NAME = 1;
 export const TOKENS_REPLY_PRIMING = 3;
+
+/**
+ * The prompt as token ids, rendered in ChatML so that it has exactly `countChatPromptTokens` tokens:
+ * per message <|im_start|> role [: name] <|im_sep|> content <|im_end|>, the template's extra text,
+ * and the reply primed with <|im_start|> assistant <|im_sep|>. What `/tokenize` returns.
+ */
+export function chatPromptTokenIds(tokenizer: Tokenizer, messages: CountableMessage[], extraText = ''): number[] {
+  const { start, separator, end } = tokenizer.chatTokens;
+  const ids: number[] = [];
+  for (const message of messages) {
+    ids.push(start, ...tokenizer.encode(message.role));
+    if (message.name) ids.push(...tokenizer.encode(':').slice(0, 1), ...tokenizer.encode(message.name));
+    ids.push(separator, ...tokenizer.encode(message.content), end);
+  }
+  if (extraText) ids.push(...tokenizer.encode(extraText));
+  ids.push(start, ...tokenizer.encode('assistant'), separator);
+  return ids;
+}
 
 export function countChatPromptTokens(tokenizer: Tokenizer, messages: CountableMessage[], extraText = ''): number {
   let total = TOKENS_REPLY_PRIMING;

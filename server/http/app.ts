@@ -5,7 +5,8 @@ import { chatFormat } from '../openai/chat';
 import { completionsFormat } from '../openai/completions';
 import { responsesFormat } from '../openai/responses';
 import { embeddingsResponse } from '../openai/embeddings';
-import { chatCompletionRequestSchema, completionRequestSchema, embeddingsRequestSchema, responsesRequestSchema } from '../openai/schemas';
+import { chatCompletionRequestSchema, completionRequestSchema, detokenizeRequestSchema, embeddingsRequestSchema, responsesRequestSchema, tokenizeRequestSchema } from '../openai/schemas';
+import { detokenizeResponse, tokenizeResponse } from '../openai/tokenize';
 import { apiKeyCheck, requireApiKey } from './auth';
 import type { ServerContext } from './context';
 import { generationRoute, type JsonRoute } from './generation-route';
@@ -27,6 +28,9 @@ export function createRequestListener(context: ServerContext): RequestListener {
     ['/v1/completions', generationRoute(completionRequestSchema, completionsFormat, context)],
     ['/v1/responses', generationRoute(responsesRequestSchema, responsesFormat, context)],
     ['/v1/embeddings', embeddingsRoute(context)],
+    // vLLM serves these at the root, beside /v1.
+    ['/tokenize', tokenizeRoute(context)],
+    ['/detokenize', detokenizeRoute(context)],
   ]);
   const checkKey = context.apiKey ? apiKeyCheck(context.apiKey) : undefined;
   return (req, res) => {
@@ -53,6 +57,28 @@ function embeddingsRoute(context: ServerContext): JsonRoute {
     const model = context.models.get(request.model);
     if (!model) throw errors.modelNotFound(request.model);
     sendJson(res, 200, embeddingsResponse(request, model.tokenizer));
+  };
+}
+
+/** The model a vLLM utility request names, or the first served one when it names none (as vLLM does). */
+function modelFor(context: ServerContext, id: string | null | undefined) {
+  const model = id ? context.models.get(id) : context.models.values().next().value;
+  if (!model) throw errors.modelNotFound(id ?? '');
+  return model;
+}
+
+function tokenizeRoute(context: ServerContext): JsonRoute {
+  return async (body, _req, res) => {
+    const request = parseBody(tokenizeRequestSchema, body);
+    const model = modelFor(context, request.model);
+    sendJson(res, 200, tokenizeResponse(request, model.tokenizer, model.profile.context_length));
+  };
+}
+
+function detokenizeRoute(context: ServerContext): JsonRoute {
+  return async (body, _req, res) => {
+    const request = parseBody(detokenizeRequestSchema, body);
+    sendJson(res, 200, detokenizeResponse(request, modelFor(context, request.model).tokenizer));
   };
 }
 

@@ -3,7 +3,7 @@ import { contentText, nonTextPartTokens, stopSequences, type EndpointFormat, typ
 import type { Delta } from './generation';
 import type { ChoicePlan, GenerationSpec, TokenLogprob } from './plan';
 import { sseData, SSE_DONE } from './sse';
-import { countChatPromptTokens } from '../../common/text/tokenizer';
+import { countChatPromptTokens, type CountableMessage } from '../../common/text/tokenizer';
 
 const SYSTEM_FINGERPRINT = 'fp_tokenbench';
 
@@ -31,14 +31,8 @@ export const chatFormat: EndpointFormat<ChatCompletionRequest> = {
   idPrefix: 'chatcmpl-',
 
   toSpec(request, tokenizer): GenerationSpec {
-    const messages = request.messages.map((message) => ({
-      role: message.role,
-      content: contentText(message.content) + (message.tool_calls ? JSON.stringify(message.tool_calls) : ''),
-      name: message.name,
-    }));
+    const { messages, templateExtra, imageTokens } = chatPrompt(request);
     const tools = (request.tools ?? []).map((tool) => ({ name: tool.function.name, parameters: tool.function.parameters }));
-    const templateExtra = (request.tools?.length ? JSON.stringify(request.tools) : '') + (request.response_format ? JSON.stringify(request.response_format) : '');
-    const imageTokens = request.messages.reduce((sum, message) => sum + nonTextPartTokens(message.content), 0);
     const lastUser = [...request.messages].reverse().find((message) => message.role === 'user');
     const format = request.response_format;
     const choice = request.tool_choice;
@@ -135,3 +129,20 @@ export const chatFormat: EndpointFormat<ChatCompletionRequest> = {
     };
   },
 };
+
+/**
+ * What a chat request puts in the prompt, as token accounting sees it: the messages (tool calls as
+ * JSON), the template's extra text (tool definitions, response format) and non-text parts' tokens.
+ * Shared by generation and `/tokenize`, so both count the same.
+ */
+export function chatPrompt(request: Pick<ChatCompletionRequest, 'messages' | 'tools' | 'response_format'>): { messages: CountableMessage[]; templateExtra: string; imageTokens: number } {
+  return {
+    messages: request.messages.map((message) => ({
+      role: message.role,
+      content: contentText(message.content) + (message.tool_calls ? JSON.stringify(message.tool_calls) : ''),
+      name: message.name,
+    })),
+    templateExtra: (request.tools?.length ? JSON.stringify(request.tools) : '') + (request.response_format ? JSON.stringify(request.response_format) : ''),
+    imageTokens: request.messages.reduce((sum, message) => sum + nonTextPartTokens(message.content), 0),
+  };
+}

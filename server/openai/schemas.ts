@@ -87,6 +87,23 @@ export const chatCompletionRequestSchema = z.object({
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
+/** vLLM's `/tokenize`: a prompt, or chat messages rendered by the chat template; `model` may be left out. */
+export const tokenizeRequestSchema = z.union([
+  z.object({ model: nullable(z.string().min(1)), prompt: z.string(), add_special_tokens: nullable(z.boolean()), return_token_strs: nullable(z.boolean()) }),
+  z.object({
+    model: nullable(z.string().min(1)),
+    messages: z.array(chatMessageSchema).min(1),
+    tools: nullable(z.array(functionToolSchema)),
+    response_format: nullable(responseFormatSchema),
+    add_generation_prompt: nullable(z.boolean()),
+    return_token_strs: nullable(z.boolean()),
+  }),
+]);
+export type TokenizeRequest = z.infer<typeof tokenizeRequestSchema>;
+
+export const detokenizeRequestSchema = z.object({ model: nullable(z.string().min(1)), tokens: z.array(z.number().int().nonnegative()) });
+export type DetokenizeRequest = z.infer<typeof detokenizeRequestSchema>;
+
 export const completionRequestSchema = z.object({
   ...samplingShape,
   prompt: z.union([z.string(), z.array(z.string()).min(1), z.array(z.number().int()).min(1), z.array(z.array(z.number().int()).min(1)).min(1)]),
