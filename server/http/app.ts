@@ -5,7 +5,7 @@ import { chatFormat } from '../openai/chat';
 import { completionsFormat } from '../openai/completions';
 import { responsesFormat } from '../openai/responses';
 import { embeddingsResponse } from '../openai/embeddings';
-import { chatCompletionRequestSchema, completionRequestSchema, detokenizeRequestSchema, embeddingsRequestSchema, responsesRequestSchema, tokenizeRequestSchema } from '../openai/schemas';
+import { chatCompletionRequestSchema, completionRequestSchema, detokenizeRequestSchema, embeddingsRequestSchema, messagesRequestSchema, responsesRequestSchema, tokenizeRequestSchema } from '../openai/schemas';
 import { detokenizeResponse, tokenizeResponse } from '../openai/tokenize';
 import { apiKeyCheck, requireApiKey } from './auth';
 import type { ServerContext } from './context';
@@ -13,7 +13,8 @@ import { generationRoute, type JsonRoute } from './generation-route';
 import { BODY_LIMIT_BYTES, readJsonBody, sendJson } from './node-io';
 import { parseBody } from './validation';
 import { monotonicNow_ns, RECEIVED_HEADER } from '../../common/write-stamps';
-import { sseData, SSE_DONE } from '../openai/sse';
+import { sseData, sseEvent, SSE_DONE } from '../openai/sse';
+import { messagesFormat } from '../openai/messages';
 
 /**
  * The mock's request listener. The JSON POST routes (generation and embeddings) are dispatched
@@ -28,6 +29,7 @@ export function createRequestListener(context: ServerContext): RequestListener {
     ['/v1/completions', generationRoute(completionRequestSchema, completionsFormat, context)],
     ['/v1/responses', generationRoute(responsesRequestSchema, responsesFormat, context)],
     ['/v1/embeddings', embeddingsRoute(context)],
+    ['/v1/messages', generationRoute(messagesRequestSchema, messagesFormat, context)],
     // vLLM serves these at the root, beside /v1.
     ['/tokenize', tokenizeRoute(context)],
     ['/detokenize', detokenizeRoute(context)],
@@ -37,9 +39,12 @@ export function createRequestListener(context: ServerContext): RequestListener {
     const route = req.method === 'POST' ? postRoutes.get(routePath(req.url)) : undefined;
     if (!route) return void controlPlane(req, res);
     if (context.stampWrites) res.setHeader(RECEIVED_HEADER, String(monotonicNow_ns()));
-    const keyError = checkKey?.(req.headers.authorization);
+    const path = routePath(req.url);
+    // Anthropic's SDK sends its key as x-api-key.
+    const apiKeyHeader = req.headers['x-api-key'];
+    const keyError = checkKey?.(req.headers.authorization ?? (typeof apiKeyHeader === 'string' ? `Bearer ${apiKeyHeader}` : undefined));
     const answer = keyError ? Promise.reject(keyError) : readJsonBody(req, BODY_LIMIT_BYTES).then((body) => route(body, req, res));
-    answer.catch((error) => sendError(res, error, context));
+    answer.catch((error) => sendError(res, error, context, ANTHROPIC_PATHS.has(path) ? anthropicErrorBody : openaiErrorBody));
   };
 }
 
@@ -128,17 +133,33 @@ function createControlApp(context: ServerContext): express.Express {
   return app;
 }
 
-/** Every failure becomes OpenAI's error shape; after SSE headers, an error event ends the stream. */
-function sendError(res: ServerResponse, error: unknown, context: ServerContext): void {
+/** How an API writes an error: its JSON body, and the SSE frames that end a stream with it. */
+interface ErrorShape {
+  body(error: ApiError): unknown;
+  streamEnd(error: ApiError): string;
+}
+
+const openaiErrorBody: ErrorShape = { body: (error) => error.toBody(), streamEnd: (error) => sseData(error.toBody()) + SSE_DONE };
+
+// Anthropic's error types by status (docs.anthropic.com, "Errors").
+const ANTHROPIC_ERROR_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large', 429: 'rate_limit_error', 500: 'api_error', 503: 'overloaded_error', 529: 'overloaded_error' };
+const anthropicErrorBody: ErrorShape = {
+  body: (error) => ({ type: 'error', error: { type: ANTHROPIC_ERROR_TYPES[error.status] ?? 'api_error', message: error.message } }),
+  streamEnd: (error) => sseEvent('error', anthropicErrorBody.body(error)),
+};
+const ANTHROPIC_PATHS = new Set(['/v1/messages']);
+
+/** Every failure becomes the API's error shape (OpenAI's unless Anthropic's); after SSE headers, an error event ends the stream. */
+function sendError(res: ServerResponse, error: unknown, context: ServerContext, shape: ErrorShape = openaiErrorBody): void {
   const apiError = toApiError(error);
   context.metrics.rejected.inc({ status: String(apiError.status) });
   if (res.headersSent) {
-    if (!res.writableEnded) res.end(sseData(apiError.toBody()) + SSE_DONE);
+    if (!res.writableEnded) res.end(shape.streamEnd(apiError));
     return;
   }
   // A request whose body was refused may still be arriving: close after answering.
   if (apiError.status === 413) res.shouldKeepAlive = false;
-  sendJson(res, apiError.status, apiError.toBody(), apiError.headers);
+  sendJson(res, apiError.status, shape.body(apiError), apiError.headers);
 }
 
 function toApiError(error: unknown): ApiError {

@@ -188,6 +188,6 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     });
     // Headers go out once the request is accepted, so a full queue can still answer 429.
     writer.open();
-    writer.write(format.streamStart(identity, plans, request));
+    writer.write(format.streamStart(identity, plans, request, usage));
   };
 }

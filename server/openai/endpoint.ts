@@ -40,7 +40,7 @@ export interface EndpointFormat<Request> {
   toSpec(request: Request, tokenizer: Tokenizer): GenerationSpec;
   wantsStream(request: Request): boolean;
   /** Frames sent as soon as the stream opens (before the engine has produced anything). */
-  streamStart(identity: ResponseIdentity, plans: ChoicePlan[], request: Request): string[];
+  streamStart(identity: ResponseIdentity, plans: ChoicePlan[], request: Request, usage: Usage): string[];
   /** Frames sent just before the first output (vLLM sends chat's role chunk with the first token). */
   streamFirstOutput?(identity: ResponseIdentity, plans: ChoicePlan[], request: Request): string[];
   /** The finish reason rides on a choice's last-token delta; `streamChoiceEnd` is only for a choice whose last delta was not sent. */

@@ -87,6 +87,31 @@ export const chatCompletionRequestSchema = z.object({
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
+/** Anthropic's Messages API (`POST /v1/messages`): content blocks, tools with an input schema. */
+const anthropicBlock = z.union([
+  z.object({ type: z.literal('text'), text: z.string() }).loose(),
+  z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }).loose(),
+  z.object({ type: z.literal('tool_result'), tool_use_id: z.string(), content: z.union([z.string(), z.array(z.object({ type: z.string() }).loose())]).optional() }).loose(),
+  z.object({ type: z.string() }).loose(),
+]);
+export const messagesRequestSchema = z.object({
+  model: z.string().min(1),
+  max_tokens: z.number().int().min(1),
+  messages: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), z.array(anthropicBlock)]) })).min(1),
+  system: z.union([z.string(), z.array(z.object({ type: z.literal('text'), text: z.string() }).loose())]).optional(),
+  stop_sequences: z.array(z.string()).optional(),
+  stream: z.boolean().optional(),
+  temperature: z.number().min(0).max(1).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  top_k: z.number().int().min(0).optional(),
+  tools: z.array(z.object({ name: z.string().min(1), description: z.string().optional(), input_schema: jsonSchemaObject }).loose()).optional(),
+  tool_choice: z
+    .union([z.object({ type: z.enum(['auto', 'any', 'none']) }).loose(), z.object({ type: z.literal('tool'), name: z.string() }).loose()])
+    .optional(),
+  metadata: z.object({ user_id: z.string().optional() }).loose().optional(),
+});
+export type MessagesRequest = z.infer<typeof messagesRequestSchema>;
+
 /** vLLM's `/tokenize`: a prompt, or chat messages rendered by the chat template; `model` may be left out. */
 export const tokenizeRequestSchema = z.union([
   z.object({ model: nullable(z.string().min(1)), prompt: z.string(), add_special_tokens: nullable(z.boolean()), return_token_strs: nullable(z.boolean()) }),
