@@ -19,7 +19,15 @@ const serveConfigSchema = z.object({
   fixtures: z.string().optional(),
   stamp_writes: z.boolean().optional(),
   pin_cpu: z.number().int().min(0).optional(),
+  lora: z.array(z.string().min(1)).optional(),
 });
+
+/** `--lora a,b`: adapter names, none empty. */
+function loraNames(text: string): string[] {
+  const names = text.split(',').map((name) => name.trim());
+  if (names.some((name) => !name)) throw new Error(`--lora: "${text}" has an empty adapter name (give NAME[,NAME...])`);
+  return names;
+}
 
 export function serveCommand(): Command {
   const command = new Command('serve')
@@ -33,6 +41,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--mode <mode>', 'answer text: generate (corpus), echo (repeat the prompt) or scripted (--fixtures)').choices(['generate', 'echo', 'scripted']).env('TOKENBENCH_MODE'))
     .addOption(new Option('--fixtures <file>', 'scripted mode rules (YAML: rules: [{contains|regex, response|tool_call}])').env('TOKENBENCH_FIXTURES'))
     .addOption(new Option('--pin-cpu <n>', "Linux: run the server's event loop alone on this CPU, its helper threads on the others").env('TOKENBENCH_PIN_CPU').argParser(Number))
+    .addOption(new Option('--lora <names>', 'LoRA adapters the (first) model also serves, as extra model ids: NAME[,NAME...]').env('TOKENBENCH_LORA').argParser(loraNames))
     .addOption(new Option('--stamp-writes', 'stamp receive and write times (monotonic ns) on streams, so a client on this machine can split latency into server and delivery').env('TOKENBENCH_STAMP_WRITES'));
   return addCompositionOptions(command).action(async (options) => {
       const config = options.config ? serveConfigSchema.parse(parseYaml(readFileSync(options.config, 'utf8'))) : {};
@@ -51,6 +60,7 @@ export function serveCommand(): Command {
         mode: options.mode ?? config.mode,
         fixturesPath: options.fixtures ?? config.fixtures,
         stampWrites: Boolean(options.stampWrites ?? config.stamp_writes),
+        lora: options.lora ?? config.lora,
       });
       process.stdout.write(`tokenbench mock listening on ${running.url}\n  OpenAI base URL: ${running.baseURL}\n  models: ${[...running.context.models.keys()].join(', ')}\n`);
       if (pinned) process.stdout.write(`  ${describePinning(pinned)}\n`);

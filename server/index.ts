@@ -23,6 +23,8 @@ export interface ServeOptions {
   fixturesPath?: string;
   /** Process-level metrics (heap, event-loop lag) on /metrics; off in tests that make many servers. */
   defaultMetrics?: boolean;
+  /** LoRA adapters the first profile's engine also serves, as extra model ids (vLLM's --lora-modules). */
+  lora?: string[];
   /** Stamp each response with the machine's monotonic clock (see `common/write-stamps.ts`). */
   stampWrites?: boolean;
 }
@@ -41,7 +43,8 @@ export interface RunningServer {
 /** Starts the mock: profiles → engines on one real clock → request listener → listening socket. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const seed = options.seed ?? 0;
-  const profiles = options.profiles.map((profile) => (typeof profile === 'string' ? loadProfile(profile) : profile));
+  const loaded = options.profiles.map((profile) => (typeof profile === 'string' ? loadProfile(profile) : profile));
+  const profiles = options.lora?.length ? loaded.map((profile, index) => (index === 0 ? { ...profile, lora: [...profile.lora, ...options.lora!] } : profile)) : loaded;
   const clock = new RealClock();
   const metrics = new ServerMetrics({ defaultMetrics: options.defaultMetrics });
   const context: ServerContext = {
@@ -58,6 +61,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   for (const profile of profiles) metrics.profileInfo.set({ model_name: profile.model, profile: profile.name, kind: profile.kind }, 1);
   // Every model's series exist (at 0) from the first scrape, as vLLM's do.
   for (const model of context.models.values()) {
+    if (model.adapter) continue; // an adapter runs on its base model's engine, counted under its name
     metrics.forModel(model.id);
     model.engine.onStep = (tokens, step_ms) => metrics.observeStep(model.id, tokens, step_ms / 1000);
   }

@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from './clock';
 import type { Rng } from '../../common/random';
 import type { BatchEngineConfig } from '../profiles/engine-config';
 import { prefillAttentionSum as prefillAttentionSumOf, type StepShape } from '../profiles/step-cost';
-import { QueueFullError, type EngineStats, type GenerationHandle, type GenerationRequest, type GenerationSink, type InferenceEngine } from './types';
+import { adaptersOf, QueueFullError, type EngineStats, type GenerationHandle, type GenerationRequest, type GenerationSink, type InferenceEngine } from './types';
 
 interface Sequence {
   request: GenerationRequest;
@@ -92,6 +92,8 @@ export class BatchEngine implements InferenceEngine {
       preemptions: this.preemptions,
       lastBatchSize: this.lastBatchSize,
       lastStep_ms: this.lastStep_ms,
+      runningAdapters: adaptersOf(this.running),
+      waitingAdapters: adaptersOf(this.waiting),
     };
   }
 
@@ -121,7 +123,8 @@ export class BatchEngine implements InferenceEngine {
       this.busy = false;
       return;
     }
-    const nominal_s = this.setup.stepSeconds(plan.shape);
+    const withAdapter = this.setup.loraStepOverhead_s > 0 && (plan.decode.some((sequence) => sequence.request.adapter) || plan.prefill.some((chunk) => chunk.sequence.request.adapter));
+    const nominal_s = this.setup.stepSeconds(plan.shape) + (withAdapter ? this.setup.loraStepOverhead_s : 0);
     const sigma = this.setup.jitterSigma;
     // Mean-preserving lognormal noise: exp(σZ − σ²/2) has expectation 1.
     const jitter = sigma > 0 ? Math.exp(sigma * this.rng.standardNormal() - (sigma * sigma) / 2) : 1;
@@ -291,3 +294,4 @@ export class BatchEngine implements InferenceEngine {
     sequence.state = 'done';
   }
 }
+

@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from './clock';
 import { sampleDistribution } from '../../common/distributions';
 import type { Rng } from '../../common/random';
 import type { EmpiricalProfile } from '../profiles/empirical';
-import { QueueFullError, type EngineStats, type GenerationHandle, type GenerationRequest, type GenerationSink, type InferenceEngine } from './types';
+import { adaptersOf, QueueFullError, type EngineStats, type GenerationHandle, type GenerationRequest, type GenerationSink, type InferenceEngine } from './types';
 
 interface Sequence {
   request: GenerationRequest;
@@ -45,6 +45,8 @@ export class IndependentEngine implements InferenceEngine {
       preemptions: 0,
       lastBatchSize: this.running.size,
       lastStep_ms: 0,
+      runningAdapters: adaptersOf(this.running),
+      waitingAdapters: adaptersOf(this.waiting),
     };
   }
 

@@ -6,6 +6,8 @@ export interface GenerationRequest {
   promptTokens: number;
   /** Tokens to decode, hidden reasoning tokens included. */
   outputTokens: number;
+  /** The LoRA adapter this request runs, if any. */
+  adapter?: string;
 }
 
 /** Receives a sequence's progress, each call carrying the time (ms on the engine's clock) it was due. */
@@ -34,6 +36,9 @@ export interface EngineStats {
   preemptions: number;
   lastBatchSize: number;
   lastStep_ms: number;
+  /** LoRA adapters of the running and the waiting requests (vLLM's lora_requests_info). */
+  runningAdapters: string[];
+  waitingAdapters: string[];
 }
 
 /** Raised by `submit` when the waiting queue is full; the HTTP layer answers 429 with Retry-After. */
@@ -49,4 +54,11 @@ export interface InferenceEngine {
   onStep?: (tokens: number, step_ms: number) => void;
   submit(request: GenerationRequest, sink: GenerationSink): GenerationHandle;
   stats(): EngineStats;
+}
+
+/** The distinct adapters among some requests' sequences, sorted (vLLM lists them comma-joined). */
+export function adaptersOf(sequences: Iterable<{ request: GenerationRequest }>): string[] {
+  const names = new Set<string>();
+  for (const sequence of sequences) if (sequence.request.adapter) names.add(sequence.request.adapter);
+  return [...names].sort();
 }

@@ -96,7 +96,10 @@ function createControlApp(context: ServerContext): express.Express {
     sendJson(res, 200, { status: 'ok', models: [...context.models.keys()] });
   });
   app.get('/metrics', async (_req, res) => {
-    for (const model of context.models.values()) context.metrics.updateEngine(model.id, model.engine.stats());
+    const engines = [...context.models.values()].filter((model) => !model.adapter);
+    for (const model of engines) context.metrics.updateEngine(model.id, model.engine.stats());
+    const adapters = [...context.models.values()].filter((model) => model.adapter).length;
+    if (adapters > 0) context.metrics.updateLora(adapters, engines.map((model) => model.engine.stats()));
     res.set('content-type', context.metrics.registry.contentType);
     res.send(await context.metrics.exposition());
   });
@@ -105,7 +108,8 @@ function createControlApp(context: ServerContext): express.Express {
   if (context.apiKey) v1.use(requireApiKey(context.apiKey));
   const modelObject = (id: string) => {
     const model = context.models.get(id)!;
-    return { id, object: 'model', created: model.created_s, owned_by: 'tokenbench', root: id, parent: null, max_model_len: model.profile.context_length };
+    // vLLM lists a LoRA adapter with its base model as parent.
+    return { id, object: 'model', created: model.created_s, owned_by: 'tokenbench', root: id, parent: model.adapter ? model.base : null, max_model_len: model.profile.context_length };
   };
   v1.get('/models', (_req, res) => {
     sendJson(res, 200, { object: 'list', data: [...context.models.keys()].map(modelObject) });

@@ -45,13 +45,13 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     const faultConfig = model.profile.faults;
     for (const status of ['429', '500', '503'] as const) {
       if (!faults.has(status)) continue;
-      context.metrics.faults.inc({ model_name: model.id, fault: status });
-      if (status === '429') throw errors.rateLimited(faultConfig.retry_after_s, model.id);
+      context.metrics.faults.inc({ model_name: model.base, fault: status });
+      if (status === '429') throw errors.rateLimited(faultConfig.retry_after_s, model.base);
       if (status === '500') throw errors.internal();
       throw errors.unavailable(faultConfig.retry_after_s);
     }
     if (faults.has('slow-first-byte')) {
-      context.metrics.faults.inc({ model_name: model.id, fault: 'slow-first-byte' });
+      context.metrics.faults.inc({ model_name: model.base, fault: 'slow-first-byte' });
       await new Promise((resolve) => setTimeout(resolve, faultConfig.slow_first_byte_ms || 1000));
       if (res.destroyed) return;
     }
@@ -64,7 +64,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     const totalSlots = plans.reduce((sum, plan) => sum + plan.reasoningTokens + Math.max(plan.contentPieces.length, plan.toolCalls[0]?.argumentPieces.length ?? 0), 0);
     let deliveredSlots = 0;
 
-    const modelSeries = context.metrics.forModel(model.id);
+    const modelSeries = context.metrics.forModel(model.base);
     const observeToken = (delta: Delta) => {
       // vLLM's TTFT is the first generated token, hidden reasoning included.
       if (timing.first_ms === undefined) timing.first_ms = delta.due_ms;
@@ -77,7 +77,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     const finishObservation = (end_ms: number) => {
       const ttft_ms = timing.first_ms;
       context.metrics.observeRequest({
-        model: model.id,
+        model: model.base,
         // vLLM's finished_reason values are stop, length and abort: a tool call finished as stop.
         finishReason: plans[0]?.finishReason === 'length' ? 'length' : 'stop',
         promptTokens: spec.promptTokens,
@@ -99,7 +99,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     let handle: GenerationHandle | undefined;
     const submit = (listener: Parameters<typeof startGeneration>[4]) => {
       try {
-        handle = startGeneration(model.engine, identity.id, spec.promptTokens, plans, listener);
+        handle = startGeneration(model.engine, identity.id, spec.promptTokens, plans, listener, model.adapter);
       } catch (error) {
         if (error instanceof QueueFullError) throw errors.queueFull(error.retryAfter_s);
         throw error;
@@ -108,7 +108,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     const onClientGone = () => {
       if (!res.writableFinished && handle) {
         handle.cancel();
-        context.metrics.cancelled.inc({ model_name: model.id });
+        context.metrics.cancelled.inc({ model_name: model.base });
       }
     };
 
@@ -142,12 +142,12 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
       if (faultFired || deliveredSlots < totalSlots / 2) return;
       if (faults.has('disconnect')) {
         faultFired = true;
-        context.metrics.faults.inc({ model_name: model.id, fault: 'disconnect' });
+        context.metrics.faults.inc({ model_name: model.base, fault: 'disconnect' });
         handle?.cancel();
         res.destroy();
       } else if (faults.has('stall')) {
         faultFired = true;
-        context.metrics.faults.inc({ model_name: model.id, fault: 'stall' });
+        context.metrics.faults.inc({ model_name: model.base, fault: 'stall' });
         writer.stall(faultConfig.stall_ms);
       }
     };

@@ -126,6 +126,8 @@ export class ServerMetrics {
   readonly cancelled = new Counter({ name: 'tokenbench_requests_cancelled_total', help: 'Requests whose client disconnected before the end.', labelNames: this.modelLabel, registers: [this.registry] });
   readonly writeLag = new BoundHistogram('tokenbench_token_write_lag_seconds', 'Delay between a token being due and its write to the socket.', WRITE_LAG_BUCKETS_S, [], this.registry).labels({});
   private readonly perModel = new Map<string, ModelSeries>();
+  // Registered on the first scrape with adapters, as vLLM registers it only with LoRA configured.
+  private loraInfo: Gauge<'max_lora' | 'waiting_lora_adapters' | 'running_lora_adapters'> | undefined;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tokenbench_' }); // tokenbench_process_cpu_seconds_total, tokenbench_nodejs_eventloop_lag_seconds, ...
@@ -220,6 +222,17 @@ export class ServerMetrics {
       series.decodeTime.observe(observation.decode_s);
       if (observation.generationTokens > 1) series.requestTpot.observe(observation.decode_s / (observation.generationTokens - 1));
     }
+  }
+
+  /** vLLM's `vllm:lora_requests_info`: one series, its labels the adapters running and waiting, its value the time. */
+  updateLora(maxLora: number, stats: EngineStats[]): void {
+    this.loraInfo ??= new Gauge({ name: 'vllm:lora_requests_info', help: 'Running stats on lora requests.', labelNames: ['max_lora', 'waiting_lora_adapters', 'running_lora_adapters'], registers: [this.registry] });
+    const join = (names: string[][]) => [...new Set(names.flat())].sort().join(',');
+    this.loraInfo.reset();
+    this.loraInfo.set(
+      { max_lora: String(maxLora), waiting_lora_adapters: join(stats.map((engine) => engine.waitingAdapters)), running_lora_adapters: join(stats.map((engine) => engine.runningAdapters)) },
+      Date.now() / 1000,
+    );
   }
 
   /** Copies an engine's gauges in, just before a scrape. */

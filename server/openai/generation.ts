@@ -77,7 +77,7 @@ function runAfterWake(): void {
  * reports their text as it is due. Tokens of a choice that fall due in the same clock wake are
  * merged into one delta, so one SSE chunk carries them.
  */
-export function startGeneration(engine: InferenceEngine, requestId: string, promptTokens: number, plans: ChoicePlan[], listener: GenerationListener): GenerationHandle {
+export function startGeneration(engine: InferenceEngine, requestId: string, promptTokens: number, plans: ChoicePlan[], listener: GenerationListener, adapter?: string): GenerationHandle {
   const handles: GenerationHandle[] = [];
   let remaining = plans.length;
   let cancelled = false;
@@ -108,7 +108,7 @@ export function startGeneration(engine: InferenceEngine, requestId: string, prom
     const order = revealOrder(plan);
     let next = 0;
     const handle = engine.submit(
-      { id: `${requestId}-${plan.index}`, promptTokens, outputTokens: order.length },
+      { id: `${requestId}-${plan.index}`, promptTokens, outputTokens: order.length, ...(adapter ? { adapter } : {}) },
       {
         onScheduled: (at_ms) => {
           if (!scheduledReported) {

@@ -51,4 +51,11 @@ export const profileCommonShape = {
   /** Requests allowed to wait for a seat before new ones get 429 + Retry-After. */
   max_waiting: z.number().int().positive().default(100000),
   seed: z.number().int().optional(),
+  /** LoRA adapters served as extra model ids by this model's engine (vLLM's --lora-modules). */
+  lora: z.array(z.string().min(1)).default([]),
+  /**
+   * What a batch engine's step costs more when any of its sequences runs an adapter (the extra
+   * low-rank matmuls, e.g. Punica's SGMV kernels); 0 unless measured, as no one figure fits all ranks.
+   */
+  lora_step_overhead_us: z.number().nonnegative().default(0),
 };

@@ -16,6 +16,8 @@ export interface BatchEngineConfig {
   speculation?: { gamma: number; acceptance: number };
   /** Fixed front-end latency before a request reaches the scheduler. */
   apiOverhead_ms: number;
+  /** Added to a step in which any sequence runs a LoRA adapter. */
+  loraStepOverhead_s: number;
 }
 
 /** The batch scheduler's view of a physics or fitted profile. */
@@ -29,6 +31,7 @@ export function engineConfigOf(profile: PhysicsProfile | FittedProfile): BatchEn
       maxNumBatchedTokens: profile.max_num_batched_tokens,
       jitterSigma: profile.jitter_sigma,
       apiOverhead_ms: profile.api_overhead_ms,
+      loraStepOverhead_s: profile.lora_step_overhead_us * 1e-6,
     };
   }
   const setup = profile.physics;
@@ -41,5 +44,6 @@ export function engineConfigOf(profile: PhysicsProfile | FittedProfile): BatchEn
     jitterSigma: setup.jitterSigma,
     speculation: setup.speculation,
     apiOverhead_ms: setup.apiOverhead_ms,
+    loraStepOverhead_s: profile.lora_step_overhead_us * 1e-6,
   };
 }

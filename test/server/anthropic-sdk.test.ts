@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => mock.close());
 
-const weather = { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } }, required: ['city', 'unit'] } as const;
+const weather: Anthropic.Tool['input_schema'] = { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } }, required: ['city', 'unit'] };
 
 test('a text answer, whole and streamed, with the same text and exact usage (input as the chat API counts it)', async () => {
   const params = { model: 'instant-model', max_tokens: 200, system: 'Be brief.', messages: [{ role: 'user' as const, content: 'Tell me about rivers.' }] };
