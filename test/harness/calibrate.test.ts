@@ -49,17 +49,24 @@ test('calibrate fits runs at concurrency 1, 4 and 16; the fitted mock matches th
   expect(profile.fit.in_sample_worst_error).toBeLessThan(0.2);
   expect(profile.fit.out_of_sample_worst_error).toBeLessThan(0.15);
 
+  // The twin against the original measured again in the same minute, back to back at each load: the
+  // fit's own holdout check above uses the first measurements; here the served twin meets the served
+  // original under the same machine conditions (in full suites, minutes apart, they drifted by ~10%).
   const twin = await startMockProcess(['--profile', profilePath], { cpus: cpus?.mock });
+  const again = await startMockProcess(['--profile', 'llama-3.1-8b-h100'], { cpus: cpus?.mock });
   try {
     for (const concurrency of [8, 32]) {
+      const original = (await measure(again, concurrency, `original-again-c${concurrency}`)).summary;
       const { summary } = await measure(twin, concurrency, `twin-c${concurrency}`);
       process.stdout.write(
-        `concurrency ${concurrency}: TTFT median ${reference[concurrency].ttft_ms.median.toFixed(1)} → ${summary.ttft_ms.median.toFixed(1)} ms, TPOT median ${reference[concurrency].tpot_ms.median.toFixed(2)} → ${summary.tpot_ms.median.toFixed(2)} ms\n`,
+        `concurrency ${concurrency}: TTFT median ${original.ttft_ms.median.toFixed(1)} (first measured ${reference[concurrency].ttft_ms.median.toFixed(1)}) → twin ${summary.ttft_ms.median.toFixed(1)} ms, ` +
+          `TPOT median ${original.tpot_ms.median.toFixed(2)} (${reference[concurrency].tpot_ms.median.toFixed(2)}) → ${summary.tpot_ms.median.toFixed(2)} ms\n`,
       );
-      expect(Math.abs(summary.ttft_ms.median / reference[concurrency].ttft_ms.median - 1)).toBeLessThan(0.15);
-      expect(Math.abs(summary.tpot_ms.median / reference[concurrency].tpot_ms.median - 1)).toBeLessThan(0.15);
+      expect(Math.abs(summary.ttft_ms.median / original.ttft_ms.median - 1)).toBeLessThan(0.15);
+      expect(Math.abs(summary.tpot_ms.median / original.tpot_ms.median - 1)).toBeLessThan(0.15);
     }
   } finally {
     await twin.close();
+    await again.close();
   }
-}, 240_000);
+}, 300_000);
