@@ -1,6 +1,6 @@
 import { summarizeRun } from '../metrics/summary';
 import { writeRunDirectory } from '../results/run-dir';
-import { finishLiveMetrics, startLiveMetrics } from '../telemetry/live';
+import { finishLiveMetrics, runLabels, startLiveMetrics } from '../telemetry/live';
 import type { RequestRecord } from '../types/record';
 import { checkShard, parseShard } from '../load/shard';
 import type { RunInfo, RunSummary, ServerSample, Shard } from '../types/run';
@@ -45,7 +45,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<RunR
     options.log?.(`tokenbench run: ${target.model} at ${target.baseURL}, ${workload.description}, ${load}`);
     const started_at = new Date().toISOString();
     const plan = runPlanOf({ ...options, shard }, workload, pattern, options.warmup ?? 1);
-    const labels = { run_id: options.runId ?? started_at, target: target.description, model: target.model, shard: shard ? String(shard.index) : '' };
+    const labels = runLabels(options.runId, started_at, target, shard?.index);
     const live = await startLiveMetrics(options, labels, slo, { workload: workload.description, load }, options.log);
     try {
       const { outcome, serverSamples, client } = await measure(target, workload, plan, options, options, shard ? `shard ${shard.index}/${shard.count}` : 'run', live);

@@ -6,7 +6,7 @@ import { summarizeRun } from '../metrics/summary';
 import { writeSweepReport } from '../report/sweep-report';
 import { writeRunDirectory } from '../results/run-dir';
 import { simulateOnVirtualClock } from '../simulate/simulate';
-import { finishLiveMetrics, startLiveMetrics } from '../telemetry/live';
+import { finishLiveMetrics, runLabels, startLiveMetrics } from '../telemetry/live';
 import { offeredLoad, type LoadPattern, type RunInfo, type SweepPoint } from '../types/run';
 import { measure } from './measure';
 import type { LiveMetricsOptions, RunHooks, TargetOptions, WorkloadOptions } from './options';
@@ -44,7 +44,7 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepResult> {
   const profile = options.simulate ? (typeof asked === 'string' ? loadProfile(asked) : asked) : undefined;
   const target: Target | undefined = profile ? undefined : await openTarget(options);
   const live = target
-    ? await startLiveMetrics(options, { run_id: options.runId ?? started_at, target: target.description, model: target.model, shard: '' }, slo, { workload: workload.description, load: 'sweep' }, options.log)
+    ? await startLiveMetrics(options, runLabels(options.runId, started_at, target), slo, { workload: workload.description, load: 'sweep' }, options.log)
     : undefined;
   const points: SweepPoint[] = [];
   const infoFor = (pattern: LoadPattern, interrupted: boolean): RunInfo =>

@@ -1,6 +1,14 @@
 import { HarnessMetrics, type RunLabels } from './prometheus';
 import type { Slo } from '../types/run';
 
+/** The labels of a run's live series: its id (the start time unless given), target, model and shard index. */
+export const runLabels = (runId: string | undefined, started_at: string, target: { description: string; model: string }, shardIndex?: number): RunLabels => ({
+  run_id: runId ?? started_at,
+  target: target.description,
+  model: target.model,
+  shard: shardIndex === undefined ? '' : String(shardIndex),
+});
+
 export interface LiveMetricsSettings {
   metricsPort?: number;
   metricsHost?: string;

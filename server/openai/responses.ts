@@ -79,6 +79,9 @@ function responseObject(identity: ResponseIdentity, request: ResponsesRequest, p
   };
 }
 
+/** A finished response's status: cut by max_output_tokens is `incomplete`, as OpenAI reports it. */
+const finalStatus = (plans: ChoicePlan[]) => (plans[0]?.finishReason === 'length' ? 'incomplete' : 'completed');
+
 /** The index of the message (or function call) item among the output items. */
 const answerIndex = (plan: ChoicePlan) => (plan.reasoningTokens > 0 ? 1 : 0);
 
@@ -180,12 +183,12 @@ export const responsesFormat: EndpointFormat<ResponsesRequest> = {
   },
 
   streamEnd(identity, plans, usage, request) {
-    const status = plans[0]?.finishReason === 'length' ? 'incomplete' : 'completed';
+    const status = finalStatus(plans);
     return [event(identity, status === 'completed' ? 'response.completed' : 'response.incomplete', { response: responseObject(identity, request, plans[0], status, usage) })];
   },
 
   complete(identity, plans, usage, request) {
-    return responseObject(identity, request, plans[0], plans[0]?.finishReason === 'length' ? 'incomplete' : 'completed', usage);
+    return responseObject(identity, request, plans[0], finalStatus(plans), usage);
   },
 
   withHistory(request, store) {
@@ -198,7 +201,7 @@ export const responsesFormat: EndpointFormat<ResponsesRequest> = {
 
   remember(identity, plans, usage, request, store) {
     if (request.store === false) return;
-    const response = responseObject(identity, request, plans[0], plans[0]?.finishReason === 'length' ? 'incomplete' : 'completed', usage);
+    const response = responseObject(identity, request, plans[0], finalStatus(plans), usage);
     const answer = outputItems(identity, plans[0], true).filter((item) => (item as { type: string }).type !== 'reasoning') as ConversationItem[];
     store.put(identity.id, { response, conversation: [...inputItems(request.input), ...answer] });
   },
