@@ -21,6 +21,12 @@ export function runCommand(): Command {
         signal: interrupt.signal,
       });
       printRun(result, options.json);
+      // A run in which nothing succeeded measured nothing: a CI job must not read it as a pass.
+      if (result.summary.completed === 0 && result.summary.failed > 0) {
+        const kinds = Object.entries(result.summary.errors).map(([kind, count]) => `${kind.replace(/: $/, '')} × ${count}`).join(', ');
+        process.stderr.write(`tokenbench run: every request failed (${kinds}) against ${result.info.target}; ${result.directory} holds the records\n`);
+        process.exitCode = 1;
+      }
     } finally {
       interrupt.dispose();
     }

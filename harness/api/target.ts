@@ -19,7 +19,10 @@ export interface Target {
 
 /** The target's served models (id and owner), from GET /models. */
 async function listModels(baseURL: string, apiKey?: string): Promise<Array<{ id: string; owned_by?: string }>> {
-  const response = await request(`${baseURL.replace(/\/$/, '')}/models`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+  const url = `${baseURL.replace(/\/$/, '')}/models`;
+  const response = await request(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} }).catch((error: Error) => {
+    throw new Error(`cannot reach the target ${baseURL} (GET ${url}: ${error.message})`);
+  });
   const body = (await response.body.json().catch(() => ({}))) as { data?: Array<{ id: string; owned_by?: string }> };
   if (response.statusCode !== 200 || !body.data?.length) throw new Error(`cannot list models at ${baseURL}/models (HTTP ${response.statusCode})`);
   return body.data;
