@@ -1,5 +1,6 @@
-import { Command } from 'commander';
-import { calibrate, compare, formatFitErrors, merge, regenerateReport } from '../harness';
+import { Command, Option } from 'commander';
+import { CALIBRATION_MISSED_EXIT, calibrate, calibrateTarget, compare, formatFitErrors, merge, regenerateReport } from '../harness';
+import { fractionOrPercent, positiveInteger, positiveNumber } from './flag-parsers';
 import { printRun } from './load-options';
 
 function parseTolerance(text: string): number {
@@ -38,15 +39,52 @@ export function compareCommand(): Command {
 
 export function calibrateCommand(): Command {
   return new Command('calibrate')
-    .description('fit a profile to runs against a real endpoint (ideally at several loads); serve it with --profile')
-    .argument('<dirs...>', 'run directories measured against the endpoint')
-    .requiredOption('--out <file>', 'profile YAML to write')
-    .option('--holdout <dirs...>', 'runs kept out of the fit, to report out-of-sample error')
-    .option('--model <id>', 'served model id of the fitted profile (default: the runs\' model)')
-    .option('--max-num-seqs <n>', 'batch limit of the fitted profile (client measurements cannot see it unless a run saturated)', Number)
+    .description("a twin of an endpoint: probe it (--target) or fit runs already measured, validate on loads never fitted, write the profile; exit 3 when the twin misses --max-error")
+    .argument('[dirs...]', 'run directories measured against the endpoint (instead of --target)')
+    .option('--target <url>', 'probe this OpenAI-compatible endpoint (base URL with /v1) with a plan chosen for identifiability')
+    .option('--out <path>', 'directory for profile.yaml, report.md, charts (and the probe runs); a .yaml path writes only the profile')
+    .option('--holdout <dirs...>', 'with dirs: runs kept out of the fit, the loads the verdict is judged on')
+    .option('--model <id>', "model to ask for, and the twin's served id (default: the endpoint's or the runs')")
+    .addOption(new Option('--api <kind>', 'API to call').choices(['chat', 'completions']).default('chat'))
+    .option('--api-key-env <name>', 'environment variable holding the API key', 'OPENAI_API_KEY')
+    .option('--budget-s <s>', 'seconds the concurrency ladder may take', positiveNumber, 240)
+    .option('--max-concurrency <n>', 'highest concurrency of the ladder', positiveInteger, 64)
+    .option('--max-error <share>', 'worst median error allowed on the validation loads (0.15 or 15%)', fractionOrPercent, 0.15)
+    .option('--prompt-tokens <n>', "prompt length of the ladder's requests (the prefill ladder goes to 4×)", positiveInteger, 256)
+    .option('--output-tokens <n>', "answer length of the ladder's requests", positiveInteger, 128)
+    .option('--timeout <s>', 'per-request timeout in seconds', positiveNumber, 600)
+    .addOption(new Option('--structure <kind>', 'known architecture (physics, needs --hardware) or black box').choices(['auto', 'physics', 'black-box']).default('auto'))
+    .option('--hardware <id>', 'catalog hardware of the endpoint (tokenbench hardware): fit the physics profile\'s efficiencies')
+    .option('--arch-model <id>', 'catalog model it serves (tokenbench models; default: the served model id)')
+    .option('--gpus <n>', 'devices of the known architecture (tensor parallel)', positiveInteger, 1)
+    .option('--max-num-seqs <n>', "the endpoint's seats, when known (default: read off its /metrics or the loads)", positiveInteger)
     .action(async (directories: string[], options) => {
-      const fit = await calibrate({ runs: directories, holdout: options.holdout, model: options.model, maxNumSeqs: options.maxNumSeqs, out: options.out });
-      process.stdout.write(formatFitErrors(fit) + `\nprofile: ${options.out}\n`);
+      if (!options.out) throw new Error('calibrate: --out is required (a directory, or a .yaml file for the profile only)');
+      if (options.target && directories.length) throw new Error('calibrate: give --target or run directories, not both');
+      if (!options.target && directories.length === 0) throw new Error('calibrate: give --target URL to probe an endpoint, or run directories to fit');
+      if (options.target && /\.ya?ml$/i.test(options.out)) throw new Error('calibrate --target: --out must be a directory (it holds the probe runs and the report)');
+      const structure = { structure: options.structure, hardware: options.hardware, archModel: options.archModel, gpus: options.gpus };
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const fit = options.target
+        ? await calibrateTarget({
+            target: options.target,
+            out: options.out,
+            model: options.model,
+            api: options.api,
+            apiKey: process.env[options.apiKeyEnv],
+            timeout_s: options.timeout,
+            budget_s: options.budgetS,
+            maxConcurrency: options.maxConcurrency,
+            maxError: options.maxError,
+            promptTokens: options.promptTokens,
+            outputTokens: options.outputTokens,
+            ...structure,
+            log,
+          })
+        : await calibrate({ runs: directories, holdout: options.holdout, model: options.model, maxNumSeqs: options.maxNumSeqs, maxError: options.maxError, out: options.out, ...structure, log });
+      process.stdout.write(formatFitErrors(fit) + '\n');
+      process.stdout.write(`\n${fit.verdict.pass ? 'PASS' : 'MISS'}: ${fit.verdict.explanation.join('\n  ')}\nprofile: ${fit.profilePath}\n`);
+      if (!fit.verdict.pass) process.exitCode = CALIBRATION_MISSED_EXIT;
     });
 }
 

@@ -5,7 +5,8 @@
 export { runBenchmark, type BenchmarkOptions, type RunResult } from './api/run-benchmark';
 export { simulate, type SimulateOptions, type SimulationResult } from './api/simulate';
 export { sweep, type SweepOptions, type SweepResult } from './api/sweep';
-export { calibrate, type CalibrateOptions, type CalibrateResult } from './api/calibrate';
+export { calibrate, calibrateTarget, type CalibrateOptions, type CalibrateResult, type CalibrateTargetOptions, type StructureOptions } from './api/calibrate';
+export { CALIBRATION_MISSED_EXIT, judgeCalibration, type CalibrationVerdict } from './calibrate/verdict';
 export { compare, type CompareOptions, type CompareResult } from './api/compare';
 export { regenerateReport } from './api/report';
 export { merge, type MergeOptions, type MergeResult } from './api/merge';

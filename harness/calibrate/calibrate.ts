@@ -1,4 +1,4 @@
-import { parseProfile, type FittedProfile, type Profile } from '../../server/profiles';
+import { parseProfile, type Profile } from '../../server/profiles';
 import { summarizeRun } from '../metrics/summary';
 import { simulateOnVirtualClock } from '../simulate/simulate';
 import { RecordedWorkload } from '../workload/recorded';
@@ -8,33 +8,55 @@ import { middleValue } from '../metrics/percentiles';
 import type { LoadedRun } from '../results/run-dir';
 import type { RunSummary } from '../types/run';
 import type { RequestRecord } from '../types/record';
+import { concurrencyOf, fittedFamily, measuredScale, physicsFamily, type Family, type ServingLimits } from './families';
 
 export interface RunFit {
   directory: string;
   load: string;
+  /** Requests in flight (closed loop) or Little's-law concurrency (open loop). */
+  concurrency: number;
   measured: { ttft_ms: number; tpot_ms: number };
   fitted: { ttft_ms: number; tpot_ms: number };
   /** (fitted − measured) / measured. */
   error: { ttft: number; tpot: number };
 }
 
+/** One structure tried: its leave-one-load-out error (worst median error over the held-out loads). */
+export interface FormScore {
+  family: string;
+  summary: string;
+  leave_one_load_out_error: number | null;
+  in_sample_loss: number;
+}
+
 export interface CalibrationResult {
-  /** The profile as YAML-ready data (kind: fitted). */
+  /** The twin as YAML-ready data (kind: fitted or physics), the endpoint's token ratio applied. */
   profile: Record<string, unknown>;
+  /** The structure chosen, and why: every form tried with its validation score. */
+  structure: { chosen: string; route: 'black-box' | 'known-architecture'; forms: FormScore[] };
+  /** The endpoint's prompt tokens per tokenbench token (1 when the runs cannot tell). */
+  promptTokenRatio: number;
   inSample: RunFit[];
   outOfSample: RunFit[];
   iterations: number;
 }
 
-type StepParameters = FittedProfile['step_ms'] & { api_overhead_ms: number };
-
-
-function candidate(base: Record<string, unknown>, parameters: StepParameters, jitter_sigma: number): Profile {
-  const { api_overhead_ms, ...step_ms } = parameters;
-  return parseProfile({ ...base, step_ms, api_overhead_ms, jitter_sigma }, 'candidate');
+export interface FitOptions {
+  model?: string;
+  /** Seats of the endpoint when known (its /metrics); otherwise chosen among the measured loads. */
+  maxNumSeqs?: number;
+  /** tokenbench's own serving cost per request, which the twin pays itself (measured by the caller). */
+  localOverhead_ms?: number;
+  /** The endpoint is tokenbench: no extra front-end delay to fit. */
+  endpointIsTokenbench?: boolean;
+  /** `physics` fits a catalog model on catalog hardware; `black-box` the fitted family; `auto` physics when `physics` is given. */
+  structure?: 'auto' | 'physics' | 'black-box';
+  physics?: { hardware: string; model: string; gpus?: number };
+  /** Progress lines (the fit of large runs takes a while). */
+  log?: (line: string) => void;
 }
 
-/** The candidate profile's TTFT and TPOT medians on a run's own requests and load, on the virtual clock. */
+/** The candidate's TTFT and TPOT medians on a run's own requests and load, on the virtual clock. */
 interface RunFigures {
   ttft_ms: number;
   tpot_ms: number;
@@ -43,10 +65,16 @@ interface RunFigures {
   ttft_per_prompt_token: number;
 }
 
-/** How much longer the first token takes per prompt token, across a run's requests: what pins compute. */
+/**
+ * How much longer the first token takes per prompt token, across a run's requests: what pins compute.
+ * NaN unless prompts vary by more than a fifth (a constant workload's few tokens of tokenizer spread
+ * would make a slope of noise).
+ */
 function ttftSlope(records: RequestRecord[]): number {
   const ok = records.filter((record) => record.ok && record.ttft_ms !== null);
   const meanP = ok.reduce((sum, record) => sum + record.prompt_tokens, 0) / ok.length;
+  const spread = Math.sqrt(ok.reduce((sum, record) => sum + (record.prompt_tokens - meanP) ** 2, 0) / ok.length);
+  if (!(spread > 0.2 * meanP)) return NaN;
   const meanT = ok.reduce((sum, record) => sum + record.ttft_ms!, 0) / ok.length;
   let covariance = 0;
   let variance = 0;
@@ -61,12 +89,27 @@ function figuresOf(summary: RunSummary, records: RequestRecord[]): RunFigures {
   return { ttft_ms: summary.ttft_ms.median, tpot_ms: summary.tpot_ms.median, ttft_p90_ms: summary.ttft_ms.p90, ttft_per_prompt_token: ttftSlope(records) };
 }
 
-function simulateRun(profile: Profile, run: LoadedRun): RunFigures {
+/**
+ * Requests per run replayed while searching (a 10,000-request directory fits as fast as a small one),
+ * and when reporting the twin's figures.
+ */
+const SEARCH_REPLAY_LIMIT = 96;
+const REPORT_REPLAY_LIMIT = 400;
+
+/** A contiguous window of a run's requests: it keeps the arrival process (open loop) and the in-flight mix (closed loop) intact. */
+function replayedRecords(run: LoadedRun, limit: number): RequestRecord[] {
+  if (run.records.length <= limit) return run.records;
+  const start = Math.floor((run.records.length - limit) / 2);
+  return run.records.slice(start, start + limit);
+}
+
+function simulateRun(profile: Profile, run: LoadedRun, limit = REPORT_REPLAY_LIMIT): RunFigures {
+  const records = replayedRecords(run, limit);
   const pattern = run.info.load_pattern;
   const timed = pattern === undefined || pattern.kind === 'open';
-  const outcome = simulateOnVirtualClock(profile, new RecordedWorkload(run.records, timed), {
+  const outcome = simulateOnVirtualClock(profile, new RecordedWorkload(records, timed), {
     pattern: pattern ?? { kind: 'open', rate_per_s: 1, burstiness: 1 },
-    requests: run.records.length,
+    requests: records.length,
     warmup: 0,
     seed: 1,
   });
@@ -79,30 +122,176 @@ function fitOf(run: LoadedRun, simulated: { ttft_ms: number; tpot_ms: number }):
   return {
     directory: run.directory,
     load: run.info.load,
+    concurrency: Number(concurrencyOf(run).toPrecision(4)),
     measured,
     fitted,
     error: { ttft: fitted.ttft_ms / measured.ttft_ms - 1, tpot: fitted.tpot_ms / measured.tpot_ms - 1 },
   };
 }
 
-const concurrencyOf = (run: LoadedRun) => (run.info.load_pattern?.kind === 'closed' ? run.info.load_pattern.concurrency : run.summary.request_throughput * (run.summary.e2el_ms.mean / 1000));
+/** Worst absolute median error (TTFT or TPOT) over some fits; undefined for none. */
+export function worstError(fits: RunFit[]): number | undefined {
+  return fits.length ? Math.max(...fits.flatMap((fit) => [Math.abs(fit.error.ttft), Math.abs(fit.error.tpot)])) : undefined;
+}
+
+/** The endpoint's prompt tokens per tokenbench token: usage.prompt_tokens over what the workload built. */
+export function measuredPromptTokenRatio(runs: LoadedRun[]): number {
+  const ratios = runs.flatMap((run) => run.records.filter((record) => record.ok && record.requested_prompt_tokens && record.prompt_tokens > 0).map((record) => record.prompt_tokens / record.requested_prompt_tokens!));
+  const ratio = middleValue(ratios);
+  return ratio === undefined ? 1 : Number(ratio.toPrecision(4));
+}
+
+// Knobs are searched in a bounded log space: value = lo · (hi/lo)^σ(x), σ the logistic function.
+const toUnit = (x: number) => 1 / (1 + Math.exp(-x));
+const fromUnit = (u: number) => Math.log(u / (1 - u));
+
+class BoundedFit {
+  iterations = 0;
+  /** What each run measured, over the same window of requests the search replays. */
+  private readonly targets = new Map<LoadedRun, RunFigures>();
+  constructor(
+    private readonly family: Family,
+    private readonly runs: LoadedRun[],
+    private readonly limits: ServingLimits,
+  ) {
+    for (const run of runs) {
+      const records = replayedRecords(run, SEARCH_REPLAY_LIMIT);
+      this.targets.set(run, records === run.records ? figuresOf(run.summary, run.records) : figuresOf(summarizeRun(records, Math.max(run.summary.duration_s, 1e-3)), records));
+    }
+  }
+
+  values(x: number[]): Record<string, number> {
+    return Object.fromEntries(this.family.knobs.map((knob, i) => [knob.name, knob.lo * (knob.hi / knob.lo) ** toUnit(x[i])]));
+  }
+
+  point(values: Record<string, number>): number[] {
+    return this.family.knobs.map((knob) => {
+      const value = Math.min(knob.hi * 0.999, Math.max(knob.lo * 1.001, values[knob.name] ?? knob.start));
+      return fromUnit(Math.min(0.999, Math.max(0.001, Math.log(value / knob.lo) / Math.log(knob.hi / knob.lo))));
+    });
+  }
+
+  profile(values: Record<string, number>, limits = this.limits): Profile {
+    return parseProfile({ ...this.family.profileInput(values, limits, 0), prompt_token_ratio: 1 }, 'candidate');
+  }
+
+  loss(values: Record<string, number>, limits = this.limits, runs = this.runs): number {
+    const profile = this.profile(values, limits);
+    let loss = 0;
+    for (const run of runs) {
+      const simulated = simulateRun(profile, run, SEARCH_REPLAY_LIMIT);
+      const target = this.targets.get(run)!;
+      // Medians and TTFT's p90 (prompts arriving together), plus how TTFT grows with the prompt within a
+      // run (relative to the run's mean TTFT per prompt token), which separates compute from fixed delays.
+      loss += Math.log(simulated.ttft_ms / target.ttft_ms) ** 2 + Math.log(simulated.tpot_ms / target.tpot_ms) ** 2 + 0.5 * Math.log(simulated.ttft_p90_ms / target.ttft_p90_ms) ** 2;
+      if (Number.isFinite(target.ttft_per_prompt_token) && Number.isFinite(simulated.ttft_per_prompt_token)) {
+        const scale = target.ttft_ms / Math.max(1, middleValue(run.records.map((record) => record.prompt_tokens)) ?? 1);
+        loss += ((simulated.ttft_per_prompt_token - target.ttft_per_prompt_token) / scale) ** 2;
+      }
+    }
+    return Number.isFinite(loss) ? loss : 1e9;
+  }
+
+  /** Nelder–Mead from `from`, restarted from its best point while that helps (the simulator has flat spots). */
+  descend(from: Record<string, number>, runs = this.runs, budget = 400, restarts = 2): { values: Record<string, number>; loss: number } {
+    const objective = (x: number[]) => this.loss(this.values(x), this.limits, runs);
+    let best = nelderMead(objective, this.point(from), { step: 0.8, iterations: budget });
+    this.iterations += best.iterations;
+    for (let restart = 0; restart < restarts; restart++) {
+      const next = nelderMead(objective, best.x, { step: 0.3, iterations: Math.round(budget * 0.75) });
+      this.iterations += next.iterations;
+      if (next.value >= best.value - 1e-9) break;
+      best = next;
+    }
+    return { values: this.values(best.x), loss: best.value };
+  }
+
+  /** Every start the family proposes; the best descent wins (the loss has separate basins). */
+  search(): { values: Record<string, number>; loss: number } {
+    const start = Object.fromEntries(this.family.knobs.map((knob) => [knob.name, knob.start]));
+    const starts = [start, ...this.family.alternativeStarts.map((alternative) => ({ ...start, ...alternative }))];
+    return starts.map((from) => this.descend(from)).reduce((a, b) => (b.loss < a.loss ? b : a));
+  }
+}
+
+/** Seats worth trying: the loads measured (a knee shows a seat limit) and an unlimited engine. */
+function seatCandidates(runs: LoadedRun[], known?: number): number[] {
+  if (known) return [known];
+  // A seat limit at or above the heaviest load is indistinguishable from none.
+  const heaviest = Math.max(...runs.map(concurrencyOf));
+  return [...new Set(runs.map((run) => Math.round(concurrencyOf(run))).filter((c) => c >= 1 && c < heaviest))].sort((a, b) => a - b);
+}
+
+/** Per-step token budgets of common engines (llama.cpp's n_batch/n_ubatch, vLLM's max_num_batched_tokens). */
+const BATCH_TOKEN_CANDIDATES = [128, 256, 512, 1024, 2048, 8192];
+
+interface FormFit {
+  family: Family;
+  values: Record<string, number>;
+  limits: ServingLimits;
+  loss: number;
+  iterations: number;
+}
 
 /**
- * Fits a `fitted` profile to measured runs: an effective roofline step time (fixed + per sequence +
- * max(memory floor, compute per token × tokens)), chosen so that simulating each run's own requests and load
- * reproduces its TTFT and TPOT medians, TTFT p90 and TTFT's slope against prompt length (least squares,
- * Nelder–Mead over log-parameters). Every simulated request first waits tokenbench's own serving
- * overhead (`localOverhead_ms`, measured by the caller), which the twin pays itself; for an endpoint that
- * is not tokenbench an extra front-end delay is fitted too, and that extra is what the profile keeps.
- * Step-time jitter comes from the spread of inter-token gaps at the lightest load; answer lengths from
- * the measured output lengths.
+ * Continuous knobs by descent, for each candidate seat count (a seat limit changes which knobs explain
+ * the load curve, so each gets its own descent); the step's token budget by enumeration at each.
  */
-export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: { model?: string; maxNumSeqs?: number; localOverhead_ms?: number; endpointIsTokenbench?: boolean } = {}): CalibrationResult {
+function fitForm(family: Family, runs: LoadedRun[], options: FitOptions): FormFit {
+  const unlimited: ServingLimits = { maxNumSeqs: options.maxNumSeqs ?? 256, maxNumBatchedTokens: 8192 };
+  const first = new BoundedFit(family, runs, unlimited);
+  const start = first.search();
+  let iterations = first.iterations;
+  let best: FormFit | undefined = options.maxNumSeqs ? undefined : { family, values: start.values, limits: unlimited, loss: start.loss, iterations: 0 };
+  for (const maxNumSeqs of seatCandidates(runs, options.maxNumSeqs)) {
+    const probe = new BoundedFit(family, runs, unlimited);
+    const maxNumBatchedTokens = BATCH_TOKEN_CANDIDATES.map((tokens) => ({ tokens, loss: probe.loss(start.values, { maxNumSeqs, maxNumBatchedTokens: tokens }) })).reduce((a, b) => (b.loss < a.loss ? b : a)).tokens;
+    const limits = { maxNumSeqs, maxNumBatchedTokens };
+    const fit = new BoundedFit(family, runs, limits);
+    const descended = fit.descend(start.values, runs, 250, 1);
+    iterations += fit.iterations;
+    if (!best || descended.loss < best.loss) best = { family, values: descended.values, limits, loss: descended.loss, iterations: 0 };
+  }
+  return { ...best!, iterations };
+}
+
+/** Leave-one-load-out: refit without each run (warm-started), and score the form on the run it never saw. */
+function leaveOneLoadOut(form: FormFit, runs: LoadedRun[]): { error: number | null; iterations: number } {
+  if (runs.length < 3) return { error: null, iterations: 0 };
+  let worst = 0;
+  let iterations = 0;
+  for (const held of runs) {
+    const rest = runs.filter((run) => run !== held);
+    const fit = new BoundedFit(form.family, rest, form.limits);
+    const refit = fit.descend(form.values, rest, 80, 0);
+    iterations += fit.iterations;
+    const error = worstError([fitOf(held, simulateRun(fit.profile(refit.values), held))]) ?? 0;
+    worst = Math.max(worst, error);
+  }
+  return { error: worst, iterations };
+}
+
+function roundValues(values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, Number(value.toPrecision(5))]));
+}
+
+/**
+ * Fits a twin profile to measured runs: simulating each run's own requests and load on the virtual clock
+ * must reproduce its TTFT and TPOT medians, TTFT p90 and TTFT's growth with the prompt (least squares,
+ * Nelder–Mead over bounded log-knobs, several starts). With a catalog model and hardware the physics
+ * structure is kept and only efficiencies fitted; otherwise nested black-box forms compete by
+ * leave-one-load-out validation. Every simulated request first waits tokenbench's own serving overhead
+ * (`localOverhead_ms`), which the twin pays itself; for an endpoint that is not tokenbench an extra
+ * front-end delay is fitted. Step jitter comes from the spread of inter-token gaps at the lightest load;
+ * answer lengths from the measured outputs; the prompt token ratio from usage against what was sent.
+ */
+export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: FitOptions = {}): CalibrationResult {
   const localOverhead_ms = options.localOverhead_ms ?? 0;
-  const usable = runs.filter((run) => run.summary.completed > 0 && Number.isFinite(run.summary.tpot_ms.median));
+  const usable = runs.filter((run) => run.summary.completed > 0 && Number.isFinite(run.summary.tpot_ms.median) && Number.isFinite(run.summary.ttft_ms.median));
   if (usable.length === 0) throw new Error('calibrate needs runs with completed multi-token requests');
+  const validation = holdout.filter((run) => run.summary.completed > 0 && Number.isFinite(run.summary.tpot_ms.median));
   const lightest = [...usable].sort((a, b) => concurrencyOf(a) - concurrencyOf(b))[0];
-  const heaviest = [...usable].sort((a, b) => concurrencyOf(b) - concurrencyOf(a))[0];
+  const log = options.log ?? (() => {});
 
   const outputs = usable.flatMap((run) => run.records.filter((record) => record.ok).map((record) => Math.log(Math.max(1, record.output_tokens))));
   const meanLog = outputs.reduce((sum, value) => sum + value, 0) / outputs.length;
@@ -110,110 +299,69 @@ export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: { m
   // The spread of gaps at the lightest load is step-time noise: p90/p50 = exp(1.2816 σ) for a lognormal.
   const itl = lightest.summary.itl_ms;
   const jitter_sigma = Number(Math.min(0.5, Math.max(0, Math.log(itl.p90 / itl.median) / 1.2816)).toFixed(4));
+  const promptTokenRatio = measuredPromptTokenRatio(usable);
+  const servedModel = options.model ?? usable[0].info.model;
   const base: Record<string, unknown> = {
-    kind: 'fitted',
-    model: options.model ?? usable[0].info.model,
-    description: `Fitted by tokenbench calibrate to ${usable.length} run(s) of ${usable[0].info.model} at ${usable[0].info.target}`,
+    model: servedModel,
+    description: `Twin of ${usable[0].info.model} at ${usable[0].info.target}, fitted by tokenbench calibrate to ${usable.length} run(s)`,
     output_tokens: { dist: 'lognormal', median: Math.round(Math.exp(meanLog)), sigma: Number(sigmaLog.toFixed(3)) },
-    max_num_seqs: options.maxNumSeqs ?? 256,
   };
+  const scale = measuredScale(usable);
+  const fitsFrontEnd = !options.endpointIsTokenbench;
+  const structure = options.structure ?? 'auto';
+  if (structure === 'physics' && !options.physics) throw new Error('the physics structure needs a catalog hardware and model');
+  const route: CalibrationResult['structure']['route'] = options.physics && structure !== 'black-box' ? 'known-architecture' : 'black-box';
+  const families =
+    route === 'known-architecture'
+      ? [physicsFamily(options.physics!.hardware, options.physics!.model, options.physics!.gpus ?? 1, scale, base, localOverhead_ms, fitsFrontEnd)]
+      : (['linear', 'saturating'] as const).map((form) => fittedFamily(form, scale, base, localOverhead_ms, fitsFrontEnd));
 
-  // A starting point read straight off the lightest and heaviest runs: a lone decode step is mostly the
-  // memory floor; the heaviest run's first-token time is mostly compute over its prompts.
-  const prompt = middleValue(heaviest.records.map((record) => record.prompt_tokens)) ?? NaN;
-  const tpotLight = lightest.summary.tpot_ms.median;
-  const slope = Math.max(1e-4, (heaviest.summary.tpot_ms.median - tpotLight) / Math.max(1, concurrencyOf(heaviest) - concurrencyOf(lightest)));
-  const start: StepParameters = {
-    fixed: 0.1 * tpotLight,
-    per_sequence: slope,
-    memory_floor: 0.85 * tpotLight,
-    compute_per_token: Math.max(1e-6, heaviest.summary.ttft_ms.median / Math.max(1, concurrencyOf(heaviest) * prompt)),
-    per_context_kilotoken: 0,
-    // The measurement path (network, HTTP, the server's request handling) delays every request before
-    // the engine sees it: at least tokenbench's own serving overhead (the twin pays that itself), plus,
-    // for another endpoint, a fitted extra front-end delay.
-    api_overhead_ms: localOverhead_ms,
-  };
-  const stepNames = ['fixed', 'per_sequence', 'memory_floor', 'compute_per_token'] as const;
-  const fitsExtra = !options.endpointIsTokenbench;
-  const toParameters = (x: number[]): StepParameters =>
-    ({
-      ...start,
-      ...Object.fromEntries(stepNames.map((name, i) => [name, Math.exp(x[i])])),
-      api_overhead_ms: localOverhead_ms + (fitsExtra ? Math.exp(x[stepNames.length]) : 0),
-    }) as StepParameters;
-  const measured = usable.map((run) => figuresOf(run.summary, run.records));
-  const objective = (x: number[]) => {
-    const profile = candidate(base, toParameters(x), 0);
-    let loss = 0;
-    usable.forEach((run, index) => {
-      const simulated = simulateRun(profile, run);
-      const target = measured[index];
-      // Medians and TTFT's p90 (prompts arriving together), plus how TTFT grows with the prompt, which
-      // separates compute per token from fixed delays (relative to the run's mean TTFT per prompt token).
-      loss +=
-        Math.log(simulated.ttft_ms / target.ttft_ms) ** 2 +
-        Math.log(simulated.tpot_ms / target.tpot_ms) ** 2 +
-        Math.log(simulated.ttft_p90_ms / target.ttft_p90_ms) ** 2;
-      if (Number.isFinite(target.ttft_per_prompt_token) && Number.isFinite(simulated.ttft_per_prompt_token)) {
-        const scale = target.ttft_ms / Math.max(1, middleValue(run.records.map((record) => record.prompt_tokens)) ?? 1);
-        loss += ((simulated.ttft_per_prompt_token - target.ttft_per_prompt_token) / scale) ** 2;
-      }
-    });
-    return Number.isFinite(loss) ? loss : 1e9;
-  };
-  // Nelder–Mead stalls on the simulator's flat spots; restarting from the best point escapes them.
   let iterations = 0;
-  const descend = (from: number[]) => {
-    let best = nelderMead(objective, from, { step: 0.7, iterations: 400 });
-    iterations += best.iterations;
-    for (let restart = 0; restart < 3; restart++) {
-      const next = nelderMead(objective, best.x, { step: 0.3, iterations: 300 });
-      iterations += next.iterations;
-      if (next.value >= best.value - 1e-9) break;
-      best = next;
-    }
-    return best;
-  };
-  // The loss has two basins: prefill under the memory floor (the first token is one ordinary step) and
-  // prefill compute-bound (the first token grows with the prompt). Nelder–Mead started in one rarely
-  // crosses to the other (test/harness/calibrate-fit.test.ts holds runs that trap it), so it also starts
-  // from compute per token read off the lightest run: its first token, less the serving overhead, is
-  // mostly one prefill of its prompts.
-  const lightPrompt = middleValue(lightest.records.map((record) => record.prompt_tokens)) ?? prompt;
-  const lightComputePerToken = Math.max(0.1, lightest.summary.ttft_ms.median - localOverhead_ms - start.fixed) / Math.max(1, lightPrompt);
-  const stepStarts = [start, { ...start, compute_per_token: lightComputePerToken }].map((from) => stepNames.map((name) => Math.log(from[name])));
-  // An extra front-end delay trades off against compute per token (both lengthen the first token), so
-  // its search starts from a small, a middling and a large share of the first token's time.
-  const firstTokenGap = Math.max(0.1, lightest.summary.ttft_ms.median - tpotLight - localOverhead_ms);
-  const starts = stepStarts.flatMap((stepStart) => (fitsExtra ? [0.1, 0.5, 0.9].map((share) => [...stepStart, Math.log(Math.max(0.05, share * firstTokenGap))]) : [stepStart]));
-  const best = starts.map(descend).reduce((a, b) => (b.value < a.value ? b : a));
-  const parameters = toParameters(best.x);
-  const rounded = Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, Number(value.toPrecision(5))])) as StepParameters;
-  const final = candidate(base, rounded, jitter_sigma);
-  const { api_overhead_ms: measuredOverhead_ms, ...step_ms } = rounded;
-  // The twin is served by tokenbench, whose own request handling already costs `localOverhead_ms`;
-  // the profile adds only the extra the measured endpoint's front end cost beyond that.
-  const api_overhead_ms = Number(Math.max(0, measuredOverhead_ms - localOverhead_ms).toPrecision(5));
+  const scored = families.map((family) => {
+    log(`calibrate: fitting ${family.name} to ${usable.length} run(s)`);
+    const form = fitForm(family, usable, options);
+    const lolo = families.length > 1 ? leaveOneLoadOut(form, usable) : { error: null, iterations: 0 };
+    iterations += form.iterations + lolo.iterations;
+    return { form, lolo: lolo.error };
+  });
+  // The simpler form wins unless the richer one validates clearly better on loads it did not see.
+  const chosen = scored.reduce((a, b) => {
+    if (a.lolo === null || b.lolo === null) return b.form.loss < a.form.loss * 0.9 ? b : a;
+    return b.lolo < a.lolo - 0.01 ? b : a;
+  });
+  const values = roundValues(chosen.form.values);
+  const final = parseProfile({ ...chosen.form.family.profileInput(values, chosen.form.limits, jitter_sigma), prompt_token_ratio: 1 }, 'twin');
   const inSample = usable.map((run) => fitOf(run, simulateRun(final, run)));
-  const outOfSample = holdout.map((run) => fitOf(run, simulateRun(final, run)));
-  const worst = (fits: RunFit[]) => (fits.length ? Number(Math.max(...fits.flatMap((fit) => [Math.abs(fit.error.ttft), Math.abs(fit.error.tpot)])).toFixed(4)) : undefined);
+  const outOfSample = validation.map((run) => fitOf(run, simulateRun(final, run)));
+  // The twin is served by tokenbench, whose own request handling already costs `localOverhead_ms`;
+  // the profile keeps only what the endpoint's front end costs beyond that.
+  const input = chosen.form.family.profileInput(values, chosen.form.limits, jitter_sigma);
+  const api_overhead_ms = Number(Math.max(0, (input.api_overhead_ms as number) - localOverhead_ms).toPrecision(5));
+  const round4 = (value: number | undefined) => (value === undefined ? undefined : Number(value.toFixed(4)));
   return {
     profile: {
-      ...base,
-      step_ms,
+      ...input,
       api_overhead_ms,
-      jitter_sigma,
+      prompt_token_ratio: promptTokenRatio,
       fit: {
-        front_end_overhead_ms: measuredOverhead_ms,
+        structure: chosen.form.family.name,
+        route,
+        front_end_overhead_ms: input.api_overhead_ms,
         tokenbench_serving_overhead_ms: Number(localOverhead_ms.toPrecision(4)),
         ...(options.endpointIsTokenbench ? { endpoint: 'tokenbench (no extra front-end delay fitted)' } : {}),
+        forms: Object.fromEntries(scored.map(({ form, lolo }) => [form.family.name, { in_sample_loss: Number(form.loss.toPrecision(4)), leave_one_load_out_error: round4(lolo ?? undefined) ?? null }])),
         runs: usable.map((run) => run.directory),
-        holdout: holdout.map((run) => run.directory),
-        in_sample_worst_error: worst(inSample),
-        out_of_sample_worst_error: worst(outOfSample),
+        holdout: validation.map((run) => run.directory),
+        in_sample_worst_error: round4(worstError(inSample)),
+        out_of_sample_worst_error: round4(worstError(outOfSample)),
       },
     },
+    structure: {
+      chosen: chosen.form.family.name,
+      route,
+      forms: scored.map(({ form, lolo }) => ({ family: form.family.name, summary: form.family.summary, leave_one_load_out_error: lolo, in_sample_loss: form.loss })),
+    },
+    promptTokenRatio,
     inSample,
     outOfSample,
     iterations,
@@ -221,10 +369,10 @@ export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: { m
 }
 
 export function formatFitErrors(result: CalibrationResult): string {
-  const lines = ['run | load | TTFT median measured → fitted | TPOT median measured → fitted'];
+  const lines = ['run | load | TTFT median measured → twin | TPOT median measured → twin'];
   const row = (fit: RunFit, tag: string) =>
     `${tag} ${fit.directory} | ${fit.load} | ${fit.measured.ttft_ms.toFixed(2)} → ${fit.fitted.ttft_ms.toFixed(2)} ms (${signedPercent(fit.error.ttft)}) | ${fit.measured.tpot_ms.toFixed(2)} → ${fit.fitted.tpot_ms.toFixed(2)} ms (${signedPercent(fit.error.tpot)})`;
   for (const fit of result.inSample) lines.push(row(fit, '[fit]'));
-  for (const fit of result.outOfSample) lines.push(row(fit, '[holdout]'));
-  return lines.join('\n') + `\n(${result.iterations} Nelder–Mead iterations)`;
+  for (const fit of result.outOfSample) lines.push(row(fit, '[validation]'));
+  return lines.join('\n') + `\n(structure ${result.structure.chosen}, ${result.structure.route}; ${result.iterations} Nelder–Mead iterations)`;
 }

@@ -31,6 +31,7 @@ export function emptyRecord(id: number, scheduled_ms: number, promptTokens: numb
     chunk_gaps_ms: [],
     e2el_ms: null,
     prompt_tokens: promptTokens,
+    requested_prompt_tokens: promptTokens,
     output_tokens: 0,
     reasoning_tokens: 0,
     requested_output_tokens: requestedOutputTokens,

@@ -15,7 +15,13 @@ export interface RequestRecord {
   chunk_gaps_ms: number[];
   /** Sent → last content chunk. */
   e2el_ms: number | null;
+  /** The endpoint's own count of the prompt (usage.prompt_tokens), or ours where it reports none. */
   prompt_tokens: number;
+  /**
+   * The prompt's length in tokenbench's tokenizer, as the workload built it: against an endpoint whose
+   * tokenizer differs, prompt_tokens / requested_prompt_tokens is its tokens per ours. Absent in old runs.
+   */
+  requested_prompt_tokens?: number;
   output_tokens: number;
   reasoning_tokens: number;
   /** What the workload asked for. */

@@ -8,6 +8,8 @@ interface Sequence {
   request: GenerationRequest;
   sink: GenerationSink;
   state: 'arriving' | 'waiting' | 'running' | 'done';
+  /** The prompt in the modeled engine's tokens (the profile's prompt_token_ratio applied). */
+  enginePromptTokens: number;
   /** Tokens to run through prefill before decoding: the prompt, or prompt + output so far after a preemption. */
   prefillTarget: number;
   prefilled: number;
@@ -63,7 +65,8 @@ export class BatchEngine implements InferenceEngine {
       request,
       sink,
       state: 'arriving',
-      prefillTarget: Math.max(1, request.promptTokens),
+      enginePromptTokens: Math.max(1, Math.round(request.promptTokens * this.setup.promptTokenRatio)),
+      prefillTarget: Math.max(1, Math.round(request.promptTokens * this.setup.promptTokenRatio)),
       prefilled: 0,
       delivered: 0,
       blocks: 0,
@@ -166,7 +169,7 @@ export class BatchEngine implements InferenceEngine {
     this.running.splice(this.running.indexOf(victim), 1);
     victim.state = 'waiting';
     victim.prefilled = 0;
-    victim.prefillTarget = victim.request.promptTokens + victim.delivered;
+    victim.prefillTarget = victim.enginePromptTokens + victim.delivered;
     this.waiting.unshift(victim);
     this.preemptions++;
   }
@@ -186,7 +189,7 @@ export class BatchEngine implements InferenceEngine {
         budget -= tokens;
         continue;
       }
-      const context = sequence.request.promptTokens + sequence.delivered;
+      const context = sequence.enginePromptTokens + sequence.delivered;
       // Speculation writes γ+1 KV slots before verification trims them (docs/DESIGN.md §2).
       while (!this.grow(sequence, context + tokensPerDecodeSeq)) {
         const victim = this.running[this.running.length - 1];
@@ -221,7 +224,7 @@ export class BatchEngine implements InferenceEngine {
     }
     if (decode.length === 0 && prefill.length === 0) return undefined;
     let decodeContextSum = 0;
-    for (const sequence of decode) decodeContextSum += sequence.request.promptTokens + sequence.delivered;
+    for (const sequence of decode) decodeContextSum += sequence.enginePromptTokens + sequence.delivered;
     let prefillTokens = 0;
     let prefillAttentionSum = 0;
     let prefillCachedContextSum = 0;

@@ -58,4 +58,11 @@ export const profileCommonShape = {
    * low-rank matmuls, e.g. Punica's SGMV kernels); 0 unless measured, as no one figure fits all ranks.
    */
   lora_step_overhead_us: z.number().nonnegative().default(0),
+  /**
+   * The modeled endpoint's prompt tokens per token of this profile's tokenizer (a calibrated twin of an
+   * endpoint whose tokenizer splits text finer or coarser): a batch engine prefills and caches the prompt
+   * at this many tokens per token counted, so the same text costs what it costs there; usage still reports
+   * this profile's own count.
+   */
+  prompt_token_ratio: z.number().positive().max(100).default(1),
 };

@@ -18,6 +18,8 @@ export interface BatchEngineConfig {
   apiOverhead_ms: number;
   /** Added to a step in which any sequence runs a LoRA adapter. */
   loraStepOverhead_s: number;
+  /** Engine tokens per prompt token counted (the profile's prompt_token_ratio). */
+  promptTokenRatio: number;
 }
 
 /** The batch scheduler's view of a physics or fitted profile. */
@@ -32,6 +34,7 @@ export function engineConfigOf(profile: PhysicsProfile | FittedProfile): BatchEn
       jitterSigma: profile.jitter_sigma,
       apiOverhead_ms: profile.api_overhead_ms,
       loraStepOverhead_s: profile.lora_step_overhead_us * 1e-6,
+      promptTokenRatio: profile.prompt_token_ratio,
     };
   }
   const setup = profile.physics;
@@ -45,5 +48,6 @@ export function engineConfigOf(profile: PhysicsProfile | FittedProfile): BatchEn
     speculation: setup.speculation,
     apiOverhead_ms: setup.apiOverhead_ms,
     loraStepOverhead_s: profile.lora_step_overhead_us * 1e-6,
+    promptTokenRatio: profile.prompt_token_ratio,
   };
 }

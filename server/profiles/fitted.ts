@@ -22,6 +22,20 @@ export const fittedProfileSchema = z.object({
     compute_per_token: z.number().nonnegative(),
     /** Memory time per 1,000 tokens of context read by decoding sequences (KV cache reads). */
     per_context_kilotoken: z.number().nonnegative().default(0),
+    /**
+     * Extra weight reads as the step's tokens grow, saturating: a mixture-of-experts step reads the experts
+     * its tokens touch, which approaches all of them (batch_memory) at a scale of batch_memory_scale tokens.
+     */
+    batch_memory: z.number().nonnegative().default(0),
+    batch_memory_scale: z.number().positive().default(1),
+    /** Compute time per million (prefill token × context it attends to) pairs: causal attention's quadratic term. */
+    prefill_attention_per_mpair: z.number().nonnegative().default(0),
+    /**
+     * Compute time per million (token run this step × token held in the KV cache by the whole batch)
+     * pairs: attention over one unified cache with a mask, as llama.cpp computes it, where every token
+     * of a step scans every sequence's cells; 0 for paged per-sequence attention (vLLM).
+     */
+    cache_attention_per_mpair: z.number().nonnegative().default(0),
   }),
   jitter_sigma: z.number().nonnegative().default(0),
   api_overhead_ms: z.number().nonnegative().default(0),
@@ -34,12 +48,18 @@ export const fittedProfileSchema = z.object({
 });
 export type FittedProfile = z.infer<typeof fittedProfileSchema>;
 
-// Effective roofline, step = fixed + per_seq·n + max(memory floor + KV·context, compute·tokens) (Williams et al. 2009; coefficients fitted as in Vidur, MLSys'24).
+/** Expected share of a MoE layer's experts beyond the first token's that T tokens touch: 1 − (1 − k/E)^(T−1) ≈ 1 − e^(−(T−1)/scale) (distinct-experts expectation, docs/DESIGN.md §2's MoE term). */
+export function saturatingBatchShare(tokens: number, scale: number): number {
+  return tokens <= 1 ? 0 : 1 - Math.exp(-(tokens - 1) / scale);
+}
+
+// Effective roofline, step = fixed + per_seq·n + max(memory floor + experts(n) + KV·context, compute·tokens + attention·pairs + cache scan·tokens·cache) (Williams et al. 2009; coefficients fitted as in Vidur, MLSys'24).
 export function fittedStepSeconds(step: FittedProfile['step_ms'], shape: StepShape): number {
   const sequences = shape.decodeSeqs + shape.prefillSeqs;
   if (sequences === 0) return 0;
   const tokens = shape.decodeSeqs * shape.tokensPerDecodeSeq + shape.prefillTokens;
-  const memory_ms = step.memory_floor + (step.per_context_kilotoken * shape.decodeContextSum) / 1000;
-  const compute_ms = step.compute_per_token * tokens;
+  const memory_ms = step.memory_floor + step.batch_memory * saturatingBatchShare(tokens, step.batch_memory_scale) + (step.per_context_kilotoken * shape.decodeContextSum) / 1000;
+  const cacheHeld = shape.decodeContextSum + shape.prefillCachedContextSum + shape.prefillTokens;
+  const compute_ms = step.compute_per_token * tokens + (step.prefill_attention_per_mpair * shape.prefillAttentionSum + step.cache_attention_per_mpair * tokens * cacheHeld) / 1e6;
   return (step.fixed + step.per_sequence * sequences + Math.max(memory_ms, compute_ms)) / 1000;
 }

@@ -1,4 +1,10 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { fittedStepSeconds } from '../../server/profiles/fitted';
+import { parseProfile, type FittedProfile } from '../../server/profiles';
+import { runCli } from '../helpers/cli';
 import { fitProfile } from '../../harness/calibrate/calibrate';
 import { readRunDirectory } from '../../harness/results/run-dir';
 
@@ -15,9 +21,74 @@ test('calibrate finds compute-bound prefill where the data shows it, even when i
     expect(Math.abs(run.error.tpot)).toBeLessThan(0.05);
   }
   // The profile's own physics: a lone decode step near the measured 8 ms, and a 256-token prefill
-  // that costs more than the memory floor (the prompt, not the weights, bounds the first token).
-  const step = fit.profile.step_ms as { memory_floor: number; compute_per_token: number };
-  expect(step.memory_floor).toBeGreaterThan(6);
-  expect(step.memory_floor).toBeLessThan(8);
-  expect(step.compute_per_token * 256).toBeGreaterThan(step.memory_floor);
+  // that costs more than that step (the prompt, not the weights, bounds the first token).
+  const step = (parseProfile(fit.profile, 'fitted') as FittedProfile).step_ms;
+  const shape = { decodeSeqs: 0, decodeContextSum: 0, tokensPerDecodeSeq: 1, prefillTokens: 0, prefillAttentionSum: 0, prefillCachedContextSum: 0, prefillSeqs: 0 };
+  const loneDecode_ms = fittedStepSeconds(step, { ...shape, decodeSeqs: 1, decodeContextSum: 256 }) * 1000;
+  const prefill_ms = fittedStepSeconds(step, { ...shape, prefillSeqs: 1, prefillTokens: 256, prefillAttentionSum: 256 * 257 / 2 }) * 1000;
+  expect(loneDecode_ms).toBeGreaterThan(6);
+  expect(loneDecode_ms).toBeLessThan(9);
+  expect(prefill_ms).toBeGreaterThan(loneDecode_ms);
+});
+
+// Three runs against a real llama.cpp engine (node-llama-cpp, 2 threads on this 2-core machine, the
+// random-weight tiny Llama of scripts/llama) at concurrency 1, 2 and 4. The unbounded fit of the past
+// wrote memory_floor 47,072 ms and api_overhead_ms 47,071 from them, 319,200% off, and exited 0.
+const DIVERGED = join(__dirname, 'fixtures', 'calibrate-llama-cpp-diverged');
+
+test('runs that once sent the fit to absurd values now give knobs within what the measurements allow', () => {
+  const runs = ['c1', 'c2', 'c4'].map((name) => readRunDirectory(join(DIVERGED, name)));
+  const fit = fitProfile(runs, [], { localOverhead_ms: 1 });
+  const step = fit.profile.step_ms as Record<string, number>;
+  const minTtft = Math.min(...runs.map((run) => run.summary.ttft_ms.median));
+  const minTpot = Math.min(...runs.map((run) => run.summary.tpot_ms.median));
+  // No delay longer than the latency it explains: the front end under the fastest first token, the
+  // per-step floor under the fastest decode step.
+  expect(fit.profile.api_overhead_ms as number).toBeLessThan(minTtft);
+  expect(step.memory_floor).toBeLessThanOrEqual(minTpot);
+  expect(step.fixed).toBeLessThanOrEqual(minTpot);
+  for (const value of Object.values(step)) expect(Number.isFinite(value)).toBe(true);
+  expect(Math.max(...fit.inSample.flatMap((run) => [Math.abs(run.error.ttft), Math.abs(run.error.tpot)]))).toBeLessThan(0.6);
+});
+
+test('a calibration that misses --max-error exits 3 and says which figure at which load, in stdout and report.md', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'tokenbench-calibrate-miss-'));
+  const result = await runCli(['calibrate', join(DIVERGED, 'c1'), join(DIVERGED, 'c2'), '--holdout', join(DIVERGED, 'c4'), '--out', out, '--max-error', '1%']);
+  expect(result.code).toBe(3);
+  expect(result.stdout).toMatch(/MISS: (TTFT|TPOT) median at closed loop, concurrency 4: endpoint [\d.]+ ms, twin [\d.]+ ms \([+-][\d.]+%\), beyond --max-error 1%/);
+  const report = readFileSync(join(out, 'report.md'), 'utf8');
+  expect(report).toContain('**Verdict: MISS**');
+  expect(report).toContain('| validation | closed loop, concurrency 4 |');
+  for (const chart of ['ttft.svg', 'tpot.svg']) expect(readFileSync(join(out, chart), 'utf8')).toContain('<svg');
+  expect(parseYaml(readFileSync(join(out, 'profile.yaml'), 'utf8'))).toMatchObject({ kind: 'fitted', fit: { route: 'black-box' } });
+});
+
+test('calibrate names the flag or file it cannot use, and exits non-zero', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['calibrate', join(DIVERGED, 'c1'), '--out', '/tmp/x.yaml', '--max-error', 'abc'], /--max-error/],
+    [['calibrate', join(DIVERGED, 'c1'), '--out', '/tmp/x.yaml', '--max-error', '0'], /--max-error/],
+    [['calibrate', '--target', 'http://127.0.0.1:9/v1', '--out', '/tmp/x', '--budget-s', '-5'], /--budget-s/],
+    [['calibrate', '--target', 'http://127.0.0.1:9/v1', '--out', '/tmp/x', '--max-concurrency', '2.5'], /--max-concurrency/],
+    [['calibrate', join(DIVERGED, 'c1')], /--out is required/],
+    [['calibrate', '--out', '/tmp/x'], /give --target URL/],
+    [['calibrate', join(DIVERGED, 'no-such-run'), '--out', '/tmp/x.yaml'], /no-such-run is not a run directory/],
+    [['calibrate', join(DIVERGED, 'c1'), '--out', '/tmp/x.yaml', '--hardware', 'no-such-gpu'], /--hardware/],
+  ];
+  for (const [args, message] of cases) {
+    const result = await runCli(args);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+  }
+});
+
+test('the fitted step time of a mixed step matches a hand computation, every term included', () => {
+  const step = { fixed: 0.5, per_sequence: 0.1, memory_floor: 8, compute_per_token: 0.01, per_context_kilotoken: 0.2, batch_memory: 4, batch_memory_scale: 10, prefill_attention_per_mpair: 2, cache_attention_per_mpair: 1 };
+  // 3 decoding sequences holding 3,000 tokens, one 500-token prefill chunk (attention pairs 125,250, nothing cached).
+  const shape = { decodeSeqs: 3, decodeContextSum: 3000, tokensPerDecodeSeq: 1, prefillTokens: 500, prefillAttentionSum: 125_250, prefillCachedContextSum: 0, prefillSeqs: 1 };
+  // memory = 8 + 4·(1 − e^(−502/10)) + 0.2·3 = 12.6; compute = 0.01·503 + 2·0.12525 + 1·503·3500/1e6 = 5.03 + 0.2505 + 1.7605 = 7.041
+  // step = 0.5 + 0.1·4 + max(12.6, 7.041) = 13.5 ms
+  expect(fittedStepSeconds(step, shape) * 1000).toBeCloseTo(13.5, 6);
+  // Prefill-heavy: 4,000 tokens alone → compute 40 + 2·8.002 + 1·4000·4000/1e6 = 72.004 > memory 12; step 72.604 ms.
+  const prefill = { decodeSeqs: 0, decodeContextSum: 0, tokensPerDecodeSeq: 1, prefillTokens: 4000, prefillAttentionSum: 8_002_000, prefillCachedContextSum: 0, prefillSeqs: 1 };
+  expect(fittedStepSeconds(step, prefill) * 1000).toBeCloseTo(0.5 + 0.1 + 40 + 16.004 + 16, 6);
 });

@@ -1,72 +1,104 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { pinCpuFlag, separateCpus, startMockProcess, type MockProcess } from '../helpers/mock-process';
+import { startMockProcess, type MockProcess } from '../helpers/mock-process';
 import { readRun, runCli } from '../helpers/cli';
 
-// Twenty requests per seat: with eight per seat the original's own TTFT median at concurrency 8 moved
-// ±7% between runs, and a clean-clone CI run failed on that noise (twin +18%); at twenty the twin was
-// within 3.3% in three runs out of three.
-// Varied lengths, as real traffic has: identical requests in a closed loop march in lockstep waves whose
-// grouping flips between runs, which would make any comparison of medians a coin toss.
-const WORKLOAD = 'synthetic:prompt=lognormal(256,0.4),output=lognormal(32,0.4)';
+// The ladder's own request shape (calibrate --target's defaults scaled down), so twin and endpoint are
+// compared on the traffic the probes characterised, at loads the probes never ran.
 const directory = mkdtempSync(join(tmpdir(), 'tokenbench-calibrate-'));
-// The mock on one CPU and the harness's event loop on another, as in the trace replay test, so the
-// two processes' measurements do not wait on each other's scheduling (where the machine allows).
-const cpus = separateCpus();
-const pin = pinCpuFlag(cpus?.harnessEventLoop);
 
-async function measure(mock: MockProcess, concurrency: number, name: string) {
+async function measure(baseURL: string, workload: string, concurrency: number, requests: number, name: string) {
   const out = join(directory, name);
-  const result = await runCli(['run', '--target', mock.baseURL, '--workload', WORKLOAD, '--concurrency', String(concurrency), '--requests', String(Math.max(24, concurrency * 20)), '--out', out, ...pin]);
+  const result = await runCli(['run', '--target', baseURL, '--workload', workload, '--concurrency', String(concurrency), '--requests', String(requests), '--out', out]);
   expect(result.code).toBe(0);
-  return { out, summary: readRun(out).summary };
+  return readRun(out);
 }
 
-test('calibrate fits runs at concurrency 1, 4 and 16; the fitted mock matches the original at 8 and 32 (never shown to the fit) within 15%', async () => {
-  const original = await startMockProcess(['--profile', 'llama-3.1-8b-h100'], { cpus: cpus?.mock });
-  const training: string[] = [];
-  const reference: Record<number, Awaited<ReturnType<typeof measure>>['summary']> = {};
-  try {
-    for (const concurrency of [1, 4, 16]) training.push((await measure(original, concurrency, `original-c${concurrency}`)).out);
-    for (const concurrency of [8, 32]) reference[concurrency] = (await measure(original, concurrency, `original-c${concurrency}`)).summary;
-  } finally {
-    await original.close();
-  }
+/** Calibrate --target; the verdict decides the exit code (0 pass, 3 miss), and every file is written either way. */
+async function calibrateTarget(baseURL: string, out: string, extra: string[]) {
+  const result = await runCli(['calibrate', '--target', baseURL, '--out', out, ...extra]);
+  process.stdout.write(result.stdout);
+  expect([0, 3]).toContain(result.code);
+  expect(result.stdout).toMatch(result.code === 0 ? /^PASS: /m : /^MISS: /m);
+  for (const file of ['profile.yaml', 'report.md', 'ttft.svg', 'tpot.svg', 'calibration.json']) expect(existsSync(join(out, file))).toBe(true);
+  expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(result.code === 0 ? '**Verdict: PASS**' : '**Verdict: MISS**');
+  return { result, profile: parseYaml(readFileSync(join(out, 'profile.yaml'), 'utf8')) };
+}
 
-  const profilePath = join(directory, 'fitted.yaml');
-  const fit = await runCli(['calibrate', ...training, '--holdout', join(directory, 'original-c8'), join(directory, 'original-c32'), '--out', profilePath]);
-  expect(fit.code).toBe(0);
-  expect(fit.stdout).toContain('[holdout]');
-  // Printed always: when the twin misses, this says whether the fit or the serving was off.
-  process.stdout.write(fit.stdout);
-  const profile = parseYaml(readFileSync(profilePath, 'utf8'));
-  expect(profile).toMatchObject({ kind: 'fitted', model: 'llama-3.1-8b' });
-  // In-sample TTFT medians at low concurrency swing with how the first requests happen to group into
-  // batches (sub-millisecond arrival order), so the bar is loose; a fit stuck in the wrong basin
-  // (prefill under the memory floor) was 33% off on every run.
-  expect(profile.fit.in_sample_worst_error).toBeLessThan(0.2);
-  expect(profile.fit.out_of_sample_worst_error).toBeLessThan(0.15);
+const percentOff = (twin: number, endpoint: number) => Math.abs(twin / endpoint - 1);
 
-  // The twin against the original measured again in the same minute, back to back at each load: the
-  // fit's own holdout check above uses the first measurements; here the served twin meets the served
-  // original under the same machine conditions (in full suites, minutes apart, they drifted by ~10%).
-  const twin = await startMockProcess(['--profile', profilePath], { cpus: cpus?.mock });
-  const again = await startMockProcess(['--profile', 'llama-3.1-8b-h100'], { cpus: cpus?.mock });
+test('calibrate --target a mixture-of-experts endpoint it never saw: a black-box twin with a saturating decode term holds at two loads the probes never ran', async () => {
+  // "Real" here is a physics mock of Mixtral-8x7B INT8 on 2×A100 (tokenbench's own engine, but the twin
+  // only sees its HTTP answers): its decode cost rises until every expert is read, then flattens.
+  const profilePath = join(directory, 'mixtral-a100.yaml');
+  writeFileSync(profilePath, 'kind: physics\nmodel: mixtral-8x7b\nhardware: a100-80g\ngpus: 2\nweights: int8\njitter_sigma: 0.03\n');
+  const endpoint = await startMockProcess(['--profile', profilePath]);
+  const out = join(directory, 'moe-twin');
+  let twin: MockProcess | undefined;
   try {
-    for (const concurrency of [8, 32]) {
-      const original = (await measure(again, concurrency, `original-again-c${concurrency}`)).summary;
-      const { summary } = await measure(twin, concurrency, `twin-c${concurrency}`);
-      process.stdout.write(
-        `concurrency ${concurrency}: TTFT median ${original.ttft_ms.median.toFixed(1)} (first measured ${reference[concurrency].ttft_ms.median.toFixed(1)}) → twin ${summary.ttft_ms.median.toFixed(1)} ms, ` +
-          `TPOT median ${original.tpot_ms.median.toFixed(2)} (${reference[concurrency].tpot_ms.median.toFixed(2)}) → ${summary.tpot_ms.median.toFixed(2)} ms\n`,
-      );
-      expect(Math.abs(summary.ttft_ms.median / original.ttft_ms.median - 1)).toBeLessThan(0.15);
-      expect(Math.abs(summary.tpot_ms.median / original.tpot_ms.median - 1)).toBeLessThan(0.15);
+    const { profile } = await calibrateTarget(endpoint.baseURL, out, ['--budget-s', '75', '--max-concurrency', '32', '--structure', 'black-box']);
+    expect(profile).toMatchObject({ kind: 'fitted', model: 'mixtral-8x7b', fit: { route: 'black-box' } });
+    expect(Object.keys(profile.fit.forms)).toEqual(['fitted-linear', 'fitted-saturating']);
+    twin = await startMockProcess(['--profile', join(out, 'profile.yaml')]);
+    const workload = 'synthetic:prompt=lognormal(256,0.3),output=lognormal(128,0.3)';
+    for (const concurrency of [5, 20]) {
+      const requests = Math.max(24, 4 * concurrency);
+      const real = (await measure(endpoint.baseURL, workload, concurrency, requests, `moe-endpoint-c${concurrency}`)).summary;
+      const modeled = (await measure(twin.baseURL, workload, concurrency, requests, `moe-twin-c${concurrency}`)).summary;
+      process.stdout.write(`MoE c=${concurrency}: TTFT ${real.ttft_ms.median.toFixed(1)} → twin ${modeled.ttft_ms.median.toFixed(1)} ms; TPOT ${real.tpot_ms.median.toFixed(2)} → ${modeled.tpot_ms.median.toFixed(2)} ms\n`);
+      expect(percentOff(modeled.tpot_ms.median, real.tpot_ms.median)).toBeLessThan(0.15);
+      // TTFT under load runs 10–20% high (docs: the closing note of issue 14); held to 30% here.
+      expect(percentOff(modeled.ttft_ms.median, real.ttft_ms.median)).toBeLessThan(0.3);
     }
   } finally {
-    await twin.close();
-    await again.close();
+    await twin?.close();
+    await endpoint.close();
   }
-}, 300_000);
+}, 600_000);
+
+/** scripts/llama/serve-llama.ts in its own process: llama.cpp (node-llama-cpp's CPU build) behind an OpenAI endpoint. */
+function startLlama(): Promise<{ baseURL: string; close(): Promise<void> }> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'scripts', 'llama', 'serve-llama.ts'), '--port', '0', '--context', '4096'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (data) => {
+      output += data;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match)
+        resolve({
+          baseURL: `${match[1]}/v1`,
+          close: () => new Promise<void>((done) => (child.exitCode !== null ? done() : (child.once('exit', () => done()), child.kill('SIGTERM')))),
+        });
+    });
+    child.once('exit', (code) => reject(new Error(`serve-llama exited with ${code}: ${output}`)));
+  });
+}
+
+test('calibrate --target a real llama.cpp engine whose tokenizer counts ~5× more: the twin applies the ratio, so the same text costs what it costs there', async () => {
+  const llama = await startLlama();
+  const out = join(directory, 'llama-twin');
+  let twin: MockProcess | undefined;
+  try {
+    const { profile } = await calibrateTarget(llama.baseURL, out, ['--budget-s', '30', '--max-concurrency', '4', '--prompt-tokens', '64', '--output-tokens', '64']);
+    // Its SentencePiece vocabulary is single characters: about 5 tokens per o200k token.
+    expect(profile.prompt_token_ratio).toBeGreaterThan(4);
+    expect(profile.prompt_token_ratio).toBeLessThan(6);
+    twin = await startMockProcess(['--profile', join(out, 'profile.yaml')]);
+    // The same prompt texts, one at a time, at lengths the probes did not send.
+    for (const prompt of [40, 160]) {
+      const workload = `synthetic:prompt=${prompt},output=16`;
+      const real = await measure(llama.baseURL, workload, 1, 4, `llama-endpoint-p${prompt}`);
+      const modeled = await measure(twin.baseURL, workload, 1, 4, `llama-twin-p${prompt}`);
+      process.stdout.write(`llama.cpp prompt ${prompt}: TTFT ${real.summary.ttft_ms.median.toFixed(1)} → twin ${modeled.summary.ttft_ms.median.toFixed(1)} ms (usage ${real.records[0].prompt_tokens} vs ${modeled.records[0].prompt_tokens} tokens)\n`);
+      // usage stays in each side's own tokenizer: the endpoint's ~5×, the twin's ours.
+      expect(real.records[0].prompt_tokens / modeled.records[0].prompt_tokens).toBeGreaterThan(4);
+      expect(percentOff(modeled.summary.ttft_ms.median, real.summary.ttft_ms.median)).toBeLessThan(0.25);
+    }
+  } finally {
+    await twin?.close();
+    await llama.close();
+  }
+}, 600_000);

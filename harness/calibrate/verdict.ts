@@ -1,0 +1,82 @@
+import type { CalibrationResult, RunFit } from './calibrate';
+
+/** The exit code of a calibration whose twin misses `--max-error` (distinct from 1, a failure to run). */
+export const CALIBRATION_MISSED_EXIT = 3;
+
+export interface CalibrationVerdict {
+  pass: boolean;
+  maxError: number;
+  /** Which loads the verdict is judged on: the validation loads, or the fitted ones when there are none. */
+  judgedOn: 'validation' | 'in-sample';
+  worst?: { figure: 'TTFT' | 'TPOT'; load: string; directory: string; measured_ms: number; twin_ms: number; error: number };
+  /** Plain sentences: the worst figure first, then what the residuals suggest. */
+  explanation: string[];
+}
+
+const percent = (value: number) => `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
+
+function worstOf(fits: RunFit[]): CalibrationVerdict['worst'] {
+  let worst: CalibrationVerdict['worst'];
+  for (const fit of fits) {
+    for (const figure of ['TTFT', 'TPOT'] as const) {
+      const error = figure === 'TTFT' ? fit.error.ttft : fit.error.tpot;
+      if (!Number.isFinite(error)) continue;
+      if (!worst || Math.abs(error) > Math.abs(worst.error)) {
+        const key = figure === 'TTFT' ? 'ttft_ms' : 'tpot_ms';
+        worst = { figure, load: fit.load, directory: fit.directory, measured_ms: fit.measured[key], twin_ms: fit.fitted[key], error };
+      }
+    }
+  }
+  return worst;
+}
+
+/** Whether the errors of a figure grow steadily with concurrency, and in which direction. */
+function trendWithLoad(fits: RunFit[], figure: 'ttft' | 'tpot'): 'twin-high' | 'twin-low' | undefined {
+  const byLoad = [...fits].sort((a, b) => a.concurrency - b.concurrency);
+  if (byLoad.length < 3) return undefined;
+  const errors = byLoad.map((fit) => fit.error[figure]);
+  const last = errors[errors.length - 1];
+  const first = errors[0];
+  if (Math.abs(last - first) < 0.1) return undefined;
+  const rising = errors.every((error, index) => index === 0 || error >= errors[index - 1] - 0.03);
+  const falling = errors.every((error, index) => index === 0 || error <= errors[index - 1] + 0.03);
+  if (rising && last > 0) return 'twin-high';
+  if (falling && last < 0) return 'twin-low';
+  return undefined;
+}
+
+/**
+ * Judges a twin: it passes when its worst median error (TTFT or TPOT) on the validation loads, which
+ * the fit never saw, is within `maxError`; otherwise it says which figure at which load, and what the
+ * pattern of residuals over the loads suggests.
+ */
+export function judgeCalibration(result: CalibrationResult, maxError: number): CalibrationVerdict {
+  const judgedOn = result.outOfSample.length > 0 ? 'validation' : 'in-sample';
+  const judged = judgedOn === 'validation' ? result.outOfSample : result.inSample;
+  const worst = worstOf(judged);
+  const pass = worst !== undefined && Math.abs(worst.error) <= maxError;
+  const explanation: string[] = [];
+  if (!worst) {
+    explanation.push('no load had both a TTFT and a TPOT to compare');
+    return { pass: false, maxError, judgedOn, explanation };
+  }
+  const where = `${worst.figure} median at ${worst.load}: endpoint ${worst.measured_ms.toFixed(2)} ms, twin ${worst.twin_ms.toFixed(2)} ms (${percent(worst.error)})`;
+  explanation.push(pass ? `worst ${judgedOn} error: ${where}, within ${percent(maxError).slice(1)}` : `${where}, beyond --max-error ${(maxError * 100).toFixed(0)}%`);
+  if (judgedOn === 'in-sample') explanation.push('no validation loads: judged on the loads it was fitted to, which flatters it');
+  if (pass) return { pass, maxError, judgedOn, worst, explanation };
+
+  const all = [...result.inSample, ...result.outOfSample];
+  const tpotTrend = trendWithLoad(all, 'tpot');
+  const ttftTrend = trendWithLoad(all, 'ttft');
+  const saturating = result.structure.chosen === 'fitted-saturating';
+  if (tpotTrend === 'twin-high')
+    explanation.push(saturating ? 'TPOT error grows with batch: the endpoint flattens sooner than the twin; measure loads between the last two of the ladder' : 'TPOT error grows with batch: the fitted family lacks a saturating term (decode cost that stops rising, as experts touched do)');
+  if (tpotTrend === 'twin-low') explanation.push('TPOT error falls with batch: the endpoint slows with load faster than the twin (a per-sequence cost or contention the probe loads did not reach)');
+  if (ttftTrend === 'twin-low' && worst.figure === 'TTFT')
+    explanation.push(`TTFT falls behind with load: the endpoint queues requests the twin admits; its seats are fewer than the concurrency (the twin has ${String(result.profile.max_num_seqs)})`);
+  if (ttftTrend === 'twin-high' && worst.figure === 'TTFT') explanation.push('TTFT error grows with load: the twin queues where the endpoint does not; the endpoint has more seats, or prefills in larger batches');
+  const sameSign = all.every((fit) => Math.sign(fit.error.ttft) === Math.sign(worst.error)) && worst.figure === 'TTFT';
+  if (sameSign && !ttftTrend) explanation.push('TTFT is off the same way at every load: a fixed delay (network, gateway, tokenization) the probe could not separate from prefill');
+  if (explanation.length === 1) explanation.push('no pattern over the loads: the endpoint may be noisy at these loads; more requests per load (a larger --budget-s) would tell');
+  return { pass, maxError, judgedOn, worst, explanation };
+}
