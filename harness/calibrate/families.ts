@@ -48,6 +48,8 @@ export interface MeasuredScale {
   lightPrompt: number;
   lightTpot_ms: number;
   heavyTpot_ms: number;
+  /** TPOT median of the next load above the lightest: a jump there is a kernel switch or the first experts beyond one token's. */
+  nextTpot_ms: number;
   concurrencySpan: number;
 }
 
@@ -73,6 +75,7 @@ export function measuredScale(runs: LoadedRun[]): MeasuredScale {
     lightPrompt: promptOf(lightest),
     lightTpot_ms,
     heavyTpot_ms: tpot(heaviest),
+    nextTpot_ms: tpot(byLoad.find((run) => concurrencyOf(run) > concurrencyOf(lightest)) ?? heaviest),
     concurrencySpan: Math.max(1, concurrencyOf(heaviest) - concurrencyOf(lightest)),
   };
 }
@@ -113,6 +116,11 @@ export function fittedFamily(form: 'linear' | 'saturating', scale: MeasuredScale
       { compute_per_token: computeFromLightRun, ...(fitsFrontEnd ? { front_end_ms: 0.1 * s.lightPrefill_ms } : {}) },
       // Prefill mostly a front-end delay.
       { compute_per_token: 0.1 * computeFromLightRun, ...(fitsFrontEnd ? { front_end_ms: 0.8 * s.lightPrefill_ms } : {}) },
+      // The step's cost jumps from one token to a few, then flattens (a CPU engine's matrix-vector to
+      // matrix-matrix switch, a MoE layer's experts): the whole jump in the saturating term.
+      ...(form === 'saturating'
+        ? [{ compute_per_token: computeFromLightRun, batch_memory: Math.max(1e-3, 1.2 * (s.nextTpot_ms - s.lightTpot_ms)), batch_memory_scale: 0.7, per_sequence: 1e-4 }]
+        : []),
     ],
     profileInput(values, limits, jitter_sigma) {
       const step_ms = Object.fromEntries(knobs.filter((knob) => knob.name !== 'front_end_ms').map((knob) => [knob.name, values[knob.name]]));

@@ -71,8 +71,11 @@ async function main() {
   if (!options.model && !existsSync(modelPath)) writeTinyLlamaGguf(modelPath);
   if (!existsSync(modelPath)) throw new Error(`--model: no such file ${modelPath}`);
 
-  // node-llama-cpp is an ES module: import it dynamically from this CommonJS script.
-  const { getLlama } = await import('node-llama-cpp');
+  // node-llama-cpp is an ES module, installed beside this script (scripts/llama/package.json, by
+  // `npm test`'s pretest): imported dynamically from this CommonJS script, by a name TypeScript does
+  // not resolve, so the project type-checks before it is installed.
+  const packageName = 'node-llama-cpp';
+  const { getLlama } = (await import(packageName)) as { getLlama(options: Record<string, unknown>): Promise<any> };
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
   const model = await llama.loadModel({ modelPath });
   // Batches as llama.cpp's own server fills them (tools/server, update_slots): every generating slot's

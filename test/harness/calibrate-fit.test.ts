@@ -92,3 +92,25 @@ test('the fitted step time of a mixed step matches a hand computation, every ter
   const prefill = { decodeSeqs: 0, decodeContextSum: 0, tokensPerDecodeSeq: 1, prefillTokens: 4000, prefillAttentionSum: 8_002_000, prefillCachedContextSum: 0, prefillSeqs: 1 };
   expect(fittedStepSeconds(step, prefill) * 1000).toBeCloseTo(0.5 + 0.1 + 40 + 16.004 + 16, 6);
 });
+
+test('runs from a slow, noisy endpoint (a hosted API: lognormal TTFT around 350 ms, ragged gaps) give bounded knobs and a verdict, never a runaway', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'tokenbench-calibrate-noisy-'));
+  const runs: string[] = [];
+  for (const concurrency of [1, 4, 16]) {
+    const directory = join(out, `c${concurrency}`);
+    const result = await runCli(['simulate', '--profile', 'chatty', '--workload', 'synthetic:prompt=lognormal(256,0.4),output=lognormal(64,0.4)', '--concurrency', String(concurrency), '--requests', String(8 * concurrency), '--seed', '3', '--out', directory]);
+    expect(result.code).toBe(0);
+    runs.push(directory);
+  }
+  const result = await runCli(['calibrate', runs[0], runs[2], '--holdout', runs[1], '--out', join(out, 'twin')]);
+  expect([0, 3]).toContain(result.code);
+  expect(result.stdout).toMatch(/^(PASS|MISS): /m);
+  const profile = parseProfile(parseYaml(readFileSync(join(out, 'twin', 'profile.yaml'), 'utf8')), 'twin') as FittedProfile;
+  const measured = runs.map((directory) => readRunDirectory(directory).summary);
+  const minTtft = Math.min(...measured.map((summary) => summary.ttft_ms.median));
+  const minTpot = Math.min(...measured.map((summary) => summary.tpot_ms.median));
+  expect(profile.api_overhead_ms).toBeLessThan(minTtft);
+  expect(profile.step_ms.memory_floor).toBeLessThanOrEqual(minTpot);
+  expect(profile.step_ms.compute_per_token * 256).toBeLessThan(minTtft);
+  for (const value of Object.values(profile.step_ms)) expect(Number.isFinite(value)).toBe(true);
+}, 300_000);

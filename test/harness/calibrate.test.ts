@@ -102,3 +102,21 @@ test('calibrate --target a real llama.cpp engine whose tokenizer counts ~5× mor
     await llama.close();
   }
 }, 600_000);
+
+test('calibrate --target with --hardware and --arch-model keeps the physics structure and fits its efficiencies', async () => {
+  // The endpoint: Llama-3.1-8B on an H100 whose memory bandwidth use is poor (MBU 0.45, the catalog default is higher).
+  const profilePath = join(directory, 'slow-h100.yaml');
+  writeFileSync(profilePath, 'kind: physics\nmodel: llama-3.1-8b\nhardware: h100-sxm\nmbu: 0.45\njitter_sigma: 0.02\n');
+  const endpoint = await startMockProcess(['--profile', profilePath]);
+  const out = join(directory, 'physics-twin');
+  try {
+    const { profile } = await calibrateTarget(endpoint.baseURL, out, ['--budget-s', '25', '--max-concurrency', '8', '--hardware', 'h100-sxm', '--arch-model', 'llama-3.1-8b']);
+    expect(profile).toMatchObject({ kind: 'physics', model: 'llama-3.1-8b', hardware: 'h100-sxm', fit: { route: 'known-architecture', structure: 'physics' } });
+    // Decode is bandwidth-bound: the fitted MBU finds the endpoint's within a fifth.
+    expect(Math.abs(profile.mbu / 0.45 - 1)).toBeLessThan(0.2);
+    const calibration = JSON.parse(readFileSync(join(out, 'calibration.json'), 'utf8'));
+    expect(calibration.structure.route).toBe('known-architecture');
+  } finally {
+    await endpoint.close();
+  }
+}, 600_000);
