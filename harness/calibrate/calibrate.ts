@@ -1,10 +1,10 @@
-import { parseProfile, type Profile } from '../../server/profiles';
-import { summarizeRun } from '../metrics/summary';
+import { parseProfile, type FittedProfile, type Profile } from '../../server/profiles';
 import { simulateOnVirtualClock } from '../simulate/simulate';
 import { RecordedWorkload } from '../workload/recorded';
 import { nelderMead } from './nelder-mead';
 import { signedPercent } from '../compare/compare';
-import { middleValue } from '../metrics/percentiles';
+import { middleValue, percentile } from '../metrics/percentiles';
+import { tpotOf } from '../metrics/summary';
 import type { LoadedRun } from '../results/run-dir';
 import type { RunSummary } from '../types/run';
 import type { RequestRecord } from '../types/record';
@@ -89,6 +89,14 @@ function figuresOf(summary: RunSummary, records: RequestRecord[]): RunFigures {
   return { ttft_ms: summary.ttft_ms.median, tpot_ms: summary.tpot_ms.median, ttft_p90_ms: summary.ttft_ms.p90, ttft_per_prompt_token: ttftSlope(records) };
 }
 
+/** The same figures straight from records, with vLLM's definitions (summarizeRun's), without the full summary the search does not need. */
+function figuresOfRecords(records: RequestRecord[]): RunFigures {
+  const ok = records.filter((record) => record.ok);
+  const ttfts = ok.map((record) => record.ttft_ms!).sort((a, b) => a - b);
+  const tpots = ok.map(tpotOf).filter((value): value is number => value !== undefined).sort((a, b) => a - b);
+  return { ttft_ms: percentile(ttfts, 50), tpot_ms: percentile(tpots, 50), ttft_p90_ms: percentile(ttfts, 90), ttft_per_prompt_token: ttftSlope(records) };
+}
+
 /**
  * Requests per run replayed while searching (a 10,000-request directory fits as fast as a small one),
  * and when reporting the twin's figures.
@@ -113,7 +121,7 @@ function simulateRun(profile: Profile, run: LoadedRun, limit = REPORT_REPLAY_LIM
     warmup: 0,
     seed: 1,
   });
-  return figuresOf(summarizeRun(outcome.records, Math.max(outcome.duration_s, 1e-3)), outcome.records);
+  return figuresOfRecords(outcome.records);
 }
 
 function fitOf(run: LoadedRun, simulated: { ttft_ms: number; tpot_ms: number }): RunFit {
@@ -156,7 +164,7 @@ class BoundedFit {
   ) {
     for (const run of runs) {
       const records = replayedRecords(run, SEARCH_REPLAY_LIMIT);
-      this.targets.set(run, records === run.records ? figuresOf(run.summary, run.records) : figuresOf(summarizeRun(records, Math.max(run.summary.duration_s, 1e-3)), records));
+      this.targets.set(run, records === run.records ? figuresOf(run.summary, run.records) : figuresOfRecords(records));
     }
   }
 
@@ -171,8 +179,17 @@ class BoundedFit {
     });
   }
 
+  private templates = new Map<string, Profile>();
+
+  /** The candidate profile; a fitted one is validated once per serving limits, then only its numbers change. */
   profile(values: Record<string, number>, limits = this.limits): Profile {
-    return parseProfile({ ...this.family.profileInput(values, limits, 0), prompt_token_ratio: 1 }, 'candidate');
+    const input: Record<string, unknown> = { ...this.family.profileInput(values, limits, 0), prompt_token_ratio: 1 };
+    if (input.kind !== 'fitted') return parseProfile(input, 'candidate');
+    const key = `${limits.maxNumSeqs}/${limits.maxNumBatchedTokens}`;
+    let template = this.templates.get(key);
+    if (!template) this.templates.set(key, (template = parseProfile(input, 'candidate')));
+    const fitted = template as FittedProfile & { name: string };
+    return { ...fitted, step_ms: { ...fitted.step_ms, ...(input.step_ms as object) }, api_overhead_ms: input.api_overhead_ms as number };
   }
 
   loss(values: Record<string, number>, limits = this.limits, runs = this.runs): number {
@@ -206,11 +223,15 @@ class BoundedFit {
     return { values: this.values(best.x), loss: best.value };
   }
 
-  /** Every start the family proposes; the best descent wins (the loss has separate basins). */
+  /**
+   * The starts the family proposes, the three most promising descended (the loss has separate basins:
+   * prefill under the memory floor or compute-bound, a delay in front or in prefill); the best wins.
+   */
   search(): { values: Record<string, number>; loss: number } {
     const start = Object.fromEntries(this.family.knobs.map((knob) => [knob.name, knob.start]));
     const starts = [start, ...this.family.alternativeStarts.map((alternative) => ({ ...start, ...alternative }))];
-    return starts.map((from) => this.descend(from)).reduce((a, b) => (b.loss < a.loss ? b : a));
+    const ranked = starts.map((from) => ({ from, loss: this.loss(from) })).sort((a, b) => a.loss - b.loss);
+    return ranked.slice(0, 3).map(({ from }) => this.descend(from, this.runs, 300, 1)).reduce((a, b) => (b.loss < a.loss ? b : a));
   }
 }
 
@@ -248,7 +269,7 @@ function fitForm(family: Family, runs: LoadedRun[], options: FitOptions): FormFi
     const maxNumBatchedTokens = BATCH_TOKEN_CANDIDATES.map((tokens) => ({ tokens, loss: probe.loss(start.values, { maxNumSeqs, maxNumBatchedTokens: tokens }) })).reduce((a, b) => (b.loss < a.loss ? b : a)).tokens;
     const limits = { maxNumSeqs, maxNumBatchedTokens };
     const fit = new BoundedFit(family, runs, limits);
-    const descended = fit.descend(start.values, runs, 250, 1);
+    const descended = fit.descend(start.values, runs, 150, 1);
     iterations += fit.iterations;
     if (!best || descended.loss < best.loss) best = { family, values: descended.values, limits, loss: descended.loss, iterations: 0 };
   }

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { fittedStepSeconds } from '../../server/profiles/fitted';
 import { parseProfile, type FittedProfile } from '../../server/profiles';
 import { runCli } from '../helpers/cli';
-import { fitProfile } from '../../harness/calibrate/calibrate';
+import { fitInWorker } from '../helpers/fit-in-worker';
 import { readRunDirectory } from '../../harness/results/run-dir';
 
 // Three runs measured against `serve --profile llama-3.1-8b-h100` at concurrency 1, 4 and 16 (kept
@@ -13,9 +13,8 @@ import { readRunDirectory } from '../../harness/results/run-dir';
 // memory-bound side stayed there: memory floor 10.1 ms, almost no compute, every TPOT 33% high.
 const FIXTURE = join(__dirname, 'fixtures', 'calibrate-memory-floor-basin');
 
-test('calibrate finds compute-bound prefill where the data shows it, even when its first guess is memory-bound', () => {
-  const runs = ['c1', 'c4', 'c16'].map((name) => readRunDirectory(join(FIXTURE, name)));
-  const fit = fitProfile(runs, [], { localOverhead_ms: 1.1443, endpointIsTokenbench: true });
+test('calibrate finds compute-bound prefill where the data shows it, even when its first guess is memory-bound', async () => {
+  const fit = await fitInWorker(['c1', 'c4', 'c16'].map((name) => join(FIXTURE, name)), [], { localOverhead_ms: 1.1443, endpointIsTokenbench: true });
   for (const run of fit.inSample) {
     expect(Math.abs(run.error.ttft)).toBeLessThan(0.1);
     expect(Math.abs(run.error.tpot)).toBeLessThan(0.05);
@@ -36,9 +35,10 @@ test('calibrate finds compute-bound prefill where the data shows it, even when i
 // wrote memory_floor 47,072 ms and api_overhead_ms 47,071 from them, 319,200% off, and exited 0.
 const DIVERGED = join(__dirname, 'fixtures', 'calibrate-llama-cpp-diverged');
 
-test('runs that once sent the fit to absurd values now give knobs within what the measurements allow', () => {
-  const runs = ['c1', 'c2', 'c4'].map((name) => readRunDirectory(join(DIVERGED, name)));
-  const fit = fitProfile(runs, [], { localOverhead_ms: 1 });
+test('runs that once sent the fit to absurd values now give knobs within what the measurements allow', async () => {
+  const directories = ['c1', 'c2', 'c4'].map((name) => join(DIVERGED, name));
+  const runs = directories.map((directory) => readRunDirectory(directory));
+  const fit = await fitInWorker(directories, [], { localOverhead_ms: 1 });
   const step = fit.profile.step_ms as Record<string, number>;
   const minTtft = Math.min(...runs.map((run) => run.summary.ttft_ms.median));
   const minTpot = Math.min(...runs.map((run) => run.summary.tpot_ms.median));

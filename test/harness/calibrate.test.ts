@@ -39,18 +39,18 @@ test('calibrate --target a mixture-of-experts endpoint it never saw: a black-box
   const out = join(directory, 'moe-twin');
   let twin: MockProcess | undefined;
   try {
-    const { profile } = await calibrateTarget(endpoint.baseURL, out, ['--budget-s', '75', '--max-concurrency', '32', '--structure', 'black-box']);
+    const { profile } = await calibrateTarget(endpoint.baseURL, out, ['--budget-s', '60', '--max-concurrency', '16', '--structure', 'black-box']);
     expect(profile).toMatchObject({ kind: 'fitted', model: 'mixtral-8x7b', fit: { route: 'black-box' } });
     expect(Object.keys(profile.fit.forms)).toEqual(['fitted-linear', 'fitted-saturating']);
     twin = await startMockProcess(['--profile', join(out, 'profile.yaml')]);
     const workload = 'synthetic:prompt=lognormal(256,0.3),output=lognormal(128,0.3)';
-    for (const concurrency of [5, 20]) {
+    for (const concurrency of [5, 10]) {
       const requests = Math.max(24, 4 * concurrency);
       const real = (await measure(endpoint.baseURL, workload, concurrency, requests, `moe-endpoint-c${concurrency}`)).summary;
       const modeled = (await measure(twin.baseURL, workload, concurrency, requests, `moe-twin-c${concurrency}`)).summary;
       process.stdout.write(`MoE c=${concurrency}: TTFT ${real.ttft_ms.median.toFixed(1)} → twin ${modeled.ttft_ms.median.toFixed(1)} ms; TPOT ${real.tpot_ms.median.toFixed(2)} → ${modeled.tpot_ms.median.toFixed(2)} ms\n`);
       expect(percentOff(modeled.tpot_ms.median, real.tpot_ms.median)).toBeLessThan(0.15);
-      // Measured within 7% (c=5 −2.1%, c=20 +6.2%); the fit's own simulated validation runs up to 18% high, so 20% here.
+      // Measured within 7% in development (c=5 −2.1%, c=20 +6.2%); the fit's own simulated validation runs up to 18% high, so 20% here.
       expect(percentOff(modeled.ttft_ms.median, real.ttft_ms.median)).toBeLessThan(0.2);
     }
   } finally {
