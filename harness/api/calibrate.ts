@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { startServer } from '../../server';
-import { parseProfile } from '../../server/profiles';
+import { parseProfile, type Profile } from '../../server/profiles';
 import { fitProfile, type CalibrationResult, type FitOptions, type RunFit } from '../calibrate/calibrate';
 import { judgeCalibration, type CalibrationVerdict } from '../calibrate/verdict';
 import { StreamClient } from '../client/stream-client';
@@ -107,7 +107,15 @@ const rowsOf = (fits: RunFit[], role: CalibrationRow['role']): CalibrationRow[] 
 /** The profile's knobs worth reading in a report: everything but its description and fit notes. */
 const knobsOf = (profile: Record<string, unknown>) => Object.fromEntries(Object.entries(profile).filter(([key]) => !['fit', 'description'].includes(key)));
 
-async function fitAndJudge(runs: LoadedRun[], holdout: LoadedRun[], options: CalibrateOptions & { endpoint?: string; curve?: (run: LoadedRun) => boolean; notes?: string[] }): Promise<CalibrateResult> {
+interface JudgeOptions {
+  endpoint?: string;
+  curve?: (run: LoadedRun) => boolean;
+  notes?: string[];
+  /** Serve the twin and measure it at the validation loads: its figures replace the simulation's in the verdict. */
+  measureTwin?: (profile: Profile) => Promise<RunFit[]>;
+}
+
+async function fitAndJudge(runs: LoadedRun[], holdout: LoadedRun[], options: CalibrateOptions & JudgeOptions): Promise<CalibrateResult> {
   if (runs.length === 0) throw new Error('calibrate needs at least one run');
   const maxError = options.maxError ?? 0.15;
   // Every request pays tokenbench's own serving overhead, measured here; a tokenbench endpoint's front
@@ -124,7 +132,11 @@ async function fitAndJudge(runs: LoadedRun[], holdout: LoadedRun[], options: Cal
     physics: physicsOf(options, servedModel),
     log: options.log,
   });
-  const verdict = judgeCalibration(fit, maxError);
+  if (options.measureTwin && fit.outOfSample.length) {
+    options.log?.('calibrate: serving the twin and measuring it at the validation loads');
+    fit.outOfSample = await options.measureTwin(parseProfile(fit.profile, 'twin'));
+  }
+  const verdict = judgeCalibration(fit, maxError, options.measureTwin ? 'served' : 'simulated');
   const header =
     `# Twin fitted by tokenbench calibrate from ${options.endpoint ?? runs.map((run) => run.directory).join(', ')}\n` +
     `# Verdict: ${verdict.pass ? 'PASS' : 'MISS'}: ${verdict.explanation[0]}\n` +
@@ -144,6 +156,7 @@ async function fitAndJudge(runs: LoadedRun[], holdout: LoadedRun[], options: Cal
       rows,
       curveRows: rows.filter((row) => curveDirectories.has(row.directory)),
       notes: options.notes ?? [],
+      validationServed: options.measureTwin !== undefined && fit.outOfSample.length > 0,
     });
     writeFileSync(join(written.directory, 'calibration.json'), JSON.stringify({ verdict, structure: fit.structure, prompt_token_ratio: fit.promptTokenRatio, in_sample: fit.inSample, validation: fit.outOfSample }, null, 2) + '\n');
   }
@@ -306,6 +319,22 @@ export async function calibrateTarget(options: CalibrateTargetOptions): Promise<
   const validationRuns = measured.filter(({ probe }) => probe.role === 'validation').map(({ run }) => run);
   if (fitRuns.length === 0) throw new Error(`calibrate: ${options.target} completed no probe request (${notes.join('; ')})`);
   const onLadder = new Set(measured.filter(({ probe }) => probe.ladder).map(({ run }) => run.directory));
+  // The verdict's figures: the twin served here and measured with the very probes of each validation load.
+  const measureTwin = async (profile: Profile): Promise<RunFit[]> => {
+    const server = await startServer({ port: 0, profiles: [profile], defaultMetrics: false });
+    try {
+      const fits: RunFit[] = [];
+      for (const { probe, run } of measured.filter((entry) => entry.probe.role === 'validation')) {
+        const twin = await runBenchmark({ target: server.baseURL, model: profile.model, api: options.api, workload: probe.workload, concurrency: probe.concurrency, requests: probe.requests, warmup: 1, seed: options.seed ?? 0, scrapeInterval_s: 0, out: `${run.directory}-twin` });
+        const measured_ = { ttft_ms: run.summary.ttft_ms.median, tpot_ms: run.summary.tpot_ms.median };
+        const fitted = { ttft_ms: twin.summary.ttft_ms.median, tpot_ms: twin.summary.tpot_ms.median };
+        fits.push({ directory: run.directory, load: run.info.load, concurrency: probe.concurrency, measured: measured_, fitted, error: { ttft: fitted.ttft_ms / measured_.ttft_ms - 1, tpot: fitted.tpot_ms / measured_.tpot_ms - 1 } });
+      }
+      return fits;
+    } finally {
+      await server.close();
+    }
+  };
   return fitAndJudge(fitRuns, validationRuns, {
     ...options,
     runs: fitRuns,
@@ -313,5 +342,6 @@ export async function calibrateTarget(options: CalibrateTargetOptions): Promise<
     endpoint: options.target,
     curve: (run) => onLadder.has(run.directory),
     notes,
+    measureTwin,
   });
 }

@@ -50,7 +50,7 @@ function trendWithLoad(fits: RunFit[], figure: 'ttft' | 'tpot'): 'twin-high' | '
  * the fit never saw, is within `maxError`; otherwise it says which figure at which load, and what the
  * pattern of residuals over the loads suggests.
  */
-export function judgeCalibration(result: CalibrationResult, maxError: number): CalibrationVerdict {
+export function judgeCalibration(result: CalibrationResult, maxError: number, twinFigures: 'served' | 'simulated' = 'simulated'): CalibrationVerdict {
   const judgedOn = result.outOfSample.length > 0 ? 'validation' : 'in-sample';
   const judged = judgedOn === 'validation' ? result.outOfSample : result.inSample;
   const worst = worstOf(judged);
@@ -62,6 +62,7 @@ export function judgeCalibration(result: CalibrationResult, maxError: number): C
   }
   const where = `${worst.figure} median at ${worst.load}: endpoint ${worst.measured_ms.toFixed(2)} ms, twin ${worst.twin_ms.toFixed(2)} ms (${percent(worst.error)})`;
   explanation.push(pass ? `worst ${judgedOn} error: ${where}, within ${percent(maxError).slice(1)}` : `${where}, beyond --max-error ${(maxError * 100).toFixed(0)}%`);
+  if (judgedOn === 'validation') explanation.push(twinFigures === 'served' ? "the twin's validation figures: served by tokenbench here and measured with the same requests" : "the twin's figures: its simulation on the virtual clock, replaying each load's requests");
   if (judgedOn === 'in-sample') explanation.push('no validation loads: judged on the loads it was fitted to, which flatters it');
   if (pass) return { pass, maxError, judgedOn, worst, explanation };
 
@@ -77,6 +78,6 @@ export function judgeCalibration(result: CalibrationResult, maxError: number): C
   if (ttftTrend === 'twin-high' && worst.figure === 'TTFT') explanation.push('TTFT error grows with load: the twin queues where the endpoint does not; the endpoint has more seats, or prefills in larger batches');
   const sameSign = all.every((fit) => Math.sign(fit.error.ttft) === Math.sign(worst.error)) && worst.figure === 'TTFT';
   if (sameSign && !ttftTrend) explanation.push('TTFT is off the same way at every load: a fixed delay (network, gateway, tokenization) the probe could not separate from prefill');
-  if (explanation.length === 1) explanation.push('no pattern over the loads: the endpoint may be noisy at these loads; more requests per load (a larger --budget-s) would tell');
+  if (explanation.length === 2) explanation.push('no pattern over the loads: the endpoint may be noisy at these loads; more requests per load (a larger --budget-s) would tell');
   return { pass, maxError, judgedOn, worst, explanation };
 }
