@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { startServer } from '../../server';
 import { parseProfile, type Profile } from '../../server/profiles';
-import { fitProfile, type CalibrationResult, type FitOptions, type RunFit } from '../calibrate/calibrate';
+import { fitOf, fitProfile, type CalibrationResult, type FitOptions, type RunFit } from '../calibrate/calibrate';
 import { judgeCalibration, type CalibrationVerdict } from '../calibrate/verdict';
 import { StreamClient } from '../client/stream-client';
 import { runLoad } from '../load/runner';
@@ -217,6 +217,8 @@ export async function calibrateTarget(options: CalibrateTargetOptions): Promise<
   const prompt = options.promptTokens ?? 256;
   const output = options.outputTokens ?? 128;
   const log = options.log ?? (() => {});
+  // An unknown --hardware or --arch-model fails here, before minutes of probing (the served id is not known yet).
+  if (options.hardware && options.archModel) physicsOf(options, options.archModel);
   const probesDirectory = join(options.out, 'probes');
   mkdirSync(probesDirectory, { recursive: true });
   const notes: string[] = [];
@@ -246,6 +248,8 @@ export async function calibrateTarget(options: CalibrateTargetOptions): Promise<
     const run = readRunDirectory(out);
     if (result.summary.completed === 0) {
       const errors = Object.entries(result.summary.errors).map(([kind, count]) => `${count}× ${kind}`).join(', ');
+      // Nothing measured yet: the endpoint answers no request at all, and the other probes would only wait on it.
+      if (measured.length === 0) throw new Error(`calibrate: ${options.target} failed every request of its first probe (${errors}); nothing to fit (run directory: ${out})`);
       notes.push(`${probe.name}: every request failed (${errors}); left out`);
       log(`calibrate: ${probe.name}: every request failed (${errors}); left out`);
       return undefined;
@@ -326,9 +330,7 @@ export async function calibrateTarget(options: CalibrateTargetOptions): Promise<
       const fits: RunFit[] = [];
       for (const { probe, run } of measured.filter((entry) => entry.probe.role === 'validation')) {
         const twin = await runBenchmark({ target: server.baseURL, model: profile.model, api: options.api, workload: probe.workload, concurrency: probe.concurrency, requests: probe.requests, warmup: 1, seed: options.seed ?? 0, scrapeInterval_s: 0, out: `${run.directory}-twin` });
-        const measured_ = { ttft_ms: run.summary.ttft_ms.median, tpot_ms: run.summary.tpot_ms.median };
-        const fitted = { ttft_ms: twin.summary.ttft_ms.median, tpot_ms: twin.summary.tpot_ms.median };
-        fits.push({ directory: run.directory, load: run.info.load, concurrency: probe.concurrency, measured: measured_, fitted, error: { ttft: fitted.ttft_ms / measured_.ttft_ms - 1, tpot: fitted.tpot_ms / measured_.tpot_ms - 1 } });
+        fits.push(fitOf(run, { ttft_ms: twin.summary.ttft_ms.median, tpot_ms: twin.summary.tpot_ms.median }));
       }
       return fits;
     } finally {

@@ -124,7 +124,8 @@ function simulateRun(profile: Profile, run: LoadedRun, limit = REPORT_REPLAY_LIM
   return figuresOfRecords(outcome.records);
 }
 
-function fitOf(run: LoadedRun, simulated: { ttft_ms: number; tpot_ms: number }): RunFit {
+/** A run's measured medians against the twin's (simulated or served) on the same load. */
+export function fitOf(run: LoadedRun, simulated: { ttft_ms: number; tpot_ms: number }): RunFit {
   const fitted = { ttft_ms: simulated.ttft_ms, tpot_ms: simulated.tpot_ms };
   const measured = { ttft_ms: run.summary.ttft_ms.median, tpot_ms: run.summary.tpot_ms.median };
   return {

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { fittedStepSeconds } from '../../server/profiles/fitted';
 import { parseProfile, type FittedProfile } from '../../server/profiles';
 import { runCli } from '../helpers/cli';
+import { startMockProcess } from '../helpers/mock-process';
 import { fitInWorker } from '../helpers/fit-in-worker';
 import { readRunDirectory } from '../../harness/results/run-dir';
 
@@ -114,3 +115,17 @@ test('runs from a slow, noisy endpoint (a hosted API: lognormal TTFT around 350 
   expect(profile.step_ms.compute_per_token * 256).toBeLessThan(minTtft);
   for (const value of Object.values(profile.step_ms)) expect(Number.isFinite(value)).toBe(true);
 }, 300_000);
+
+test('calibrate --target an endpoint that answers every request with 500 stops after its first probe, saying so, and exits 1', async () => {
+  const profile = join(mkdtempSync(join(tmpdir(), 'tokenbench-calibrate-500-')), 'broken.yaml');
+  writeFileSync(profile, 'kind: empirical\nmodel: broken\nttft_ms: {dist: constant, value: 5}\nitl_ms: {dist: constant, value: 1}\nfaults: {error_rate: {"500": 1}}\n');
+  const endpoint = await startMockProcess(['--profile', profile]);
+  try {
+    const result = await runCli(['calibrate', '--target', endpoint.baseURL, '--out', join(tmpdir(), `tokenbench-calibrate-500-out-${process.pid}`)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/failed every request of its first probe \(4× http_500/);
+    expect(result.stderr).not.toMatch(/ladder-c1/);
+  } finally {
+    await endpoint.close();
+  }
+});
