@@ -159,12 +159,12 @@ export function physicsFamily(hardware: string, model: string, gpus: number, sca
       { mfu: 0.7, mbu: 0.9, ...(fitsFrontEnd ? { front_end_ms: 0.05 * scale.lightPrefill_ms } : {}) },
     ],
     profileInput(values, limits, jitter_sigma) {
-      const { model: _servedModel, output_tokens, description } = base as { model: string; output_tokens: unknown; description: string };
+      const { model: servedModel, output_tokens, description } = base as { model: string; output_tokens: unknown; description: string };
       return {
         kind: 'physics',
         description,
         model,
-        served_model_name: _servedModel,
+        served_model_name: servedModel,
         hardware,
         gpus,
         output_tokens,

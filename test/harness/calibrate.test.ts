@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { startMockProcess, type MockProcess } from '../helpers/mock-process';
+import { startListeningProcess, startMockProcess, type MockProcess } from '../helpers/mock-process';
 import { readRun, runCli } from '../helpers/cli';
 
 // The ladder's own request shape (calibrate --target's defaults scaled down), so twin and endpoint are
@@ -59,22 +58,7 @@ test('calibrate --target a mixture-of-experts endpoint it never saw: a black-box
 }, 600_000);
 
 /** scripts/llama/serve-llama.ts in its own process: llama.cpp (node-llama-cpp's CPU build) behind an OpenAI endpoint. */
-function startLlama(): Promise<{ baseURL: string; close(): Promise<void> }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'scripts', 'llama', 'serve-llama.ts'), '--port', '0', '--context', '4096'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (data) => {
-      output += data;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match)
-        resolve({
-          baseURL: `${match[1]}/v1`,
-          close: () => new Promise<void>((done) => (child.exitCode !== null ? done() : (child.once('exit', () => done()), child.kill('SIGTERM')))),
-        });
-    });
-    child.once('exit', (code) => reject(new Error(`serve-llama exited with ${code}: ${output}`)));
-  });
-}
+const startLlama = () => startListeningProcess([process.execPath, '-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'scripts', 'llama', 'serve-llama.ts'), '--port', '0', '--context', '4096'], 'serve-llama');
 
 test('calibrate --target a real llama.cpp engine whose tokenizer counts ~5× more: the twin applies the ratio, so the same text costs what it costs there', async () => {
   const llama = await startLlama();

@@ -19,6 +19,11 @@ export function startMockProcess(args: string[], options: { cpus?: number[]; nod
   const command = [process.execPath, ...(options.nodeArgs ?? []), BIN, 'serve', '--port', '0', ...args];
   // On given CPUs only (taskset), so a co-located harness can have a CPU to itself.
   if (options.cpus) command.unshift('taskset', '-c', options.cpus.join(','));
+  return startListeningProcess(command, 'tokenbench serve');
+}
+
+/** Spawns a server process and resolves once it prints `listening on http://…` (tokenbench serve, scripts/llama/serve-llama.ts). */
+export function startListeningProcess(command: string[], name: string): Promise<MockProcess> {
   const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let output = '';
@@ -39,7 +44,7 @@ export function startMockProcess(args: string[], options: { cpus?: number[]; nod
         });
       }
     });
-    child.once('exit', (code) => reject(new Error(`tokenbench serve exited with ${code}: ${output}`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)));
   });
 }
 
