@@ -1,3 +1,4 @@
+import { positiveInteger } from './flag-parsers';
 import { Command, Option } from 'commander';
 import { activeParams, builtinProfileNames, DEFAULT_PROFILE, describeKind, hardwareCatalog, isPhysicsProfile, kvBytesPerToken, loadProfile, modelCatalog, predict, type Prediction, type Profile } from '../server/profiles';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
@@ -94,16 +95,13 @@ export function predictCommand(): Command {
   const command = new Command('predict')
     .description('analytic TTFT / TPOT / E2EL for one request in a steady batch')
     .addOption(new Option('--profile <name|file>', `profile (default ${DEFAULT_PROFILE})`))
-    .option('--batch <n>', 'sequences decoding together', Number, 1)
-    .option('--prompt-tokens <n>', 'prompt length', Number, 1000)
-    .option('--output-tokens <n>', 'answer length', Number, 200)
+    .option('--batch <n>', 'sequences decoding together', positiveInteger, 1)
+    .option('--prompt-tokens <n>', 'prompt length', positiveInteger, 1000)
+    .option('--output-tokens <n>', 'answer length', positiveInteger, 200)
     .addOption(new Option('--reasoning-effort <effort>', 'reasoning models: effort').choices(['minimal', 'low', 'medium', 'high']))
     .option('--json', 'JSON output');
   addCompositionOptions(command);
   return command.action((options) => {
-    for (const [flag, value] of [['--batch', options.batch], ['--prompt-tokens', options.promptTokens], ['--output-tokens', options.outputTokens]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer, got ${value}`);
-    }
     const profile = profileFromOptions(options, DEFAULT_PROFILE);
     const prediction: Prediction = predict(profile, {
       batch: options.batch,
@@ -117,5 +115,6 @@ export function predictCommand(): Command {
         [[prediction.profile, prediction.batch, prediction.prompt_tokens, prediction.output_tokens, prediction.ttft_ms, prediction.tpot_ms, prediction.e2el_ms, prediction.decode_tokens_per_s, prediction.aggregate_tokens_per_s]],
       ),
     );
+    for (const warning of prediction.warnings) process.stderr.write(`warning: ${warning}\n`);
   });
 }

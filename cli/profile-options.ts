@@ -1,15 +1,16 @@
 import { Option, type Command } from 'commander';
 import { KV_PRECISIONS, WEIGHT_PRECISIONS } from '../server/profiles';
+import { positiveInteger } from './flag-parsers';
 
 /** The composition flags every command that takes a profile accepts (serve, simulate, predict). */
 export function addCompositionOptions(command: Command): Command {
   return command
     .addOption(new Option('--hardware <id>', 'compose a physics profile: hardware id (tokenbench hardware)'))
-    .addOption(new Option('--gpus <n>', 'devices (tensor parallel)').argParser(Number))
+    .addOption(new Option('--gpus <n>', 'devices (tensor parallel)').argParser(positiveInteger))
     .addOption(new Option('--model <id>', 'compose a physics profile: model id (tokenbench models)'))
     .addOption(new Option('--weights <precision>', 'weight precision').choices(WEIGHT_PRECISIONS))
     .addOption(new Option('--kv <precision>', 'KV-cache precision').choices(KV_PRECISIONS))
-    .addOption(new Option('--max-num-seqs <n>', 'batch size limit').argParser(Number))
+    .addOption(new Option('--max-num-seqs <n>', 'batch size limit').argParser(positiveInteger))
     .addOption(new Option('--spec-decode <spec>', 'speculative decoding, e.g. gamma=4,accept=0.7[,draft=llama-3.2-1b][,method=mtp]'))
     .addOption(new Option('--reasoning <spec>', 'hidden reasoning, e.g. effort=medium[,tokens=600][,stream=true]'));
 }

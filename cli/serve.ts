@@ -6,9 +6,10 @@ import { startServer } from '../server';
 import { describePinning, pinEventLoopThread } from '../common/cpu-pin';
 import { DEFAULT_PROFILE, hasComposition } from '../server/profiles';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
+import { nonNegativeInteger, port } from './flag-parsers';
 
 /** `--config FILE`: the same settings as the flags, as YAML; flags and environment win over it. */
-const serveConfigSchema = z.object({
+const serveConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).optional(),
   host: z.string().optional(),
   profiles: z.array(z.string()).optional(),
@@ -22,6 +23,21 @@ const serveConfigSchema = z.object({
   lora: z.array(z.string().min(1)).optional(),
 });
 
+/** The --config file, checked: a malformed file or an unknown key (a typo such as `api-key:`) is an error naming the file. */
+function readServeConfig(path: string): z.infer<typeof serveConfigSchema> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`--config ${path}: ${(error as Error).message}`);
+  }
+  const parsed = serveConfigSchema.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  const known = Object.keys(serveConfigSchema.shape).join(', ');
+  const issues = parsed.error.issues.map((issue) => (issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (known: ${known})` : `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  throw new Error(`--config ${path}: ${issues.join('; ')}`);
+}
+
 /** `--lora a,b`: adapter names, none empty. */
 function loraNames(text: string): string[] {
   const names = text.split(',').map((name) => name.trim());
@@ -32,20 +48,21 @@ function loraNames(text: string): string[] {
 export function serveCommand(): Command {
   const command = new Command('serve')
     .description('start the OpenAI-compatible mock server')
-    .addOption(new Option('--port <port>', 'port to listen on').env('TOKENBENCH_PORT').argParser(Number))
+    .addOption(new Option('--port <port>', 'port to listen on').env('TOKENBENCH_PORT').argParser(port))
     .addOption(new Option('--host <host>', 'address to bind').env('TOKENBENCH_HOST'))
     .addOption(new Option('--profile <name|file...>', 'latency profile(s): built-in name or YAML/JSON file; one served model each').env('TOKENBENCH_PROFILE'))
     .addOption(new Option('--config <file>', 'YAML file with the same settings').env('TOKENBENCH_CONFIG'))
-    .addOption(new Option('--seed <n>', 'seed for text, lengths and sampled latencies').env('TOKENBENCH_SEED').argParser(Number))
+    .addOption(new Option('--seed <n>', 'seed for text, lengths and sampled latencies').env('TOKENBENCH_SEED').argParser(nonNegativeInteger))
     .addOption(new Option('--api-key <key>', 'require Authorization: Bearer KEY').env('TOKENBENCH_API_KEY'))
     .addOption(new Option('--mode <mode>', 'answer text: generate (corpus), echo (repeat the prompt) or scripted (--fixtures)').choices(['generate', 'echo', 'scripted']).env('TOKENBENCH_MODE'))
     .addOption(new Option('--fixtures <file>', 'scripted mode rules (YAML: rules: [{contains|regex, response|tool_call}])').env('TOKENBENCH_FIXTURES'))
-    .addOption(new Option('--pin-cpu <n>', "Linux: run the server's event loop alone on this CPU, its helper threads on the others").env('TOKENBENCH_PIN_CPU').argParser(Number))
+    .addOption(new Option('--pin-cpu <n>', "Linux: run the server's event loop alone on this CPU, its helper threads on the others").env('TOKENBENCH_PIN_CPU').argParser(nonNegativeInteger))
     .addOption(new Option('--lora <names>', 'LoRA adapters the (first) model also serves, as extra model ids: NAME[,NAME...]').env('TOKENBENCH_LORA').argParser(loraNames))
     .addOption(new Option('--stamp-writes', 'stamp receive and write times (monotonic ns) on streams, so a client on this machine can split latency into server and delivery').env('TOKENBENCH_STAMP_WRITES'));
   return addCompositionOptions(command).action(async (options) => {
-      const config = options.config ? serveConfigSchema.parse(parseYaml(readFileSync(options.config, 'utf8'))) : {};
-      const profileOption: string[] | undefined = typeof options.profile === 'string' ? options.profile.split(',') : options.profile;
+      const config = options.config ? readServeConfig(options.config) : {};
+      // Comma lists as the README documents (`--profile a,b`, TOKENBENCH_PROFILE=a,b), as well as repeated names.
+      const profileOption: string[] | undefined = options.profile === undefined ? undefined : ([] as string[]).concat(options.profile).flatMap((entry) => entry.split(',')).map((name) => name.trim()).filter(Boolean);
       const named = profileOption ?? config.profiles ?? (config.profile ? [config.profile] : undefined);
       // Composition flags describe one physics profile (built on the first --profile when one is named).
       const profiles = hasComposition(options) ? [profileFromOptions({ ...options, profile: named?.[0] }, DEFAULT_PROFILE)] : (named ?? [DEFAULT_PROFILE]);

@@ -5,22 +5,18 @@ import { profileFromOptions } from './profile-options';
 import { addWorkloadOptions, workloadOptionsFrom } from './load-options';
 import { addTargetOptions, interruptOnSigint, targetOptionsFrom } from './target';
 import { formatTable } from './table';
+import { concurrency, listOf, rate } from './flag-parsers';
 
-const numberList = (text: string) => text.split(',').map((part) => {
-  const value = Number(part);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`not a positive number: "${part}"`);
-  return value;
-});
 
 export function sweepCommand(): Command {
   const command = new Command('sweep')
     .description('a series of runs over rates or concurrencies that stops one point past saturation, with one report')
-    .option('--rates <list>', 'open-loop rates to try, e.g. 1,2,4,8', numberList)
-    .option('--concurrencies <list>', 'concurrencies to try (default 1,2,4,...,512)', numberList)
+    .option('--rates <list>', 'open-loop rates to try, e.g. 1,2,4,8 (tried in increasing order)', listOf(rate))
+    .option('--concurrencies <list>', 'concurrencies to try (default 1,2,4,...,512; tried in increasing order)', listOf(concurrency))
     .option('--simulate', 'run each point on the virtual clock with --profile instead of over HTTP');
   addTargetOptions(command);
   return addWorkloadOptions(command).action(async (options) => {
-    const interrupt = interruptOnSigint();
+    const interrupt = interruptOnSigint(options.drainTimeout);
     try {
       const result = await sweep({
         ...targetOptionsFrom(options),
@@ -31,6 +27,7 @@ export function sweepCommand(): Command {
         simulate: options.simulate,
         out: options.out ?? defaultDirectory(new Date().toISOString(), 'sweeps'),
         signal: interrupt.signal,
+        cancel: interrupt.cancel,
       });
       const rows = result.points.map((point, index) => [
         `${offeredLoad(point.pattern)}${index === result.knee_index ? ' (knee)' : ''}`,

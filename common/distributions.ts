@@ -12,7 +12,7 @@ export const distributionSchema = z.discriminatedUnion('dist', [
   z.object({ dist: z.literal('lognormal'), median: z.number().positive(), sigma: z.number().nonnegative() }),
   z.object({ dist: z.literal('uniform'), min: z.number(), max: z.number() }),
   z.object({ dist: z.literal('exponential'), mean: z.number().positive() }),
-]);
+]).refine((distribution) => distribution.dist !== 'uniform' || distribution.min <= distribution.max, { message: 'uniform(min,max) needs min ≤ max' });
 
 export type Distribution = z.infer<typeof distributionSchema>;
 
@@ -39,7 +39,9 @@ export function parseDistribution(text: string): Distribution {
   }
   const candidate: Record<string, unknown> = { dist: name };
   params.forEach((param, index) => (candidate[param] = values[index]));
-  return distributionSchema.parse(candidate);
+  const parsed = distributionSchema.safeParse(candidate);
+  if (!parsed.success) throw new Error(`distribution "${text}": ${parsed.error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')} ${issue.message}` : issue.message)).join('; ')}`);
+  return parsed.data;
 }
 
 export function sampleDistribution(distribution: Distribution, rng: Rng): number {

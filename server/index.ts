@@ -43,6 +43,7 @@ export interface RunningServer {
 /** Starts the mock: profiles → engines on one real clock → request listener → listening socket. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const seed = options.seed ?? 0;
+  if (options.mode === 'scripted' && !options.fixturesPath) throw new Error('scripted mode answers from rules: give them with --fixtures FILE (YAML: rules: [{contains|regex, response|tool_call}])');
   const loaded = options.profiles.map((profile) => (typeof profile === 'string' ? loadProfile(profile) : profile));
   const profiles = options.lora?.length ? loaded.map((profile, index) => (index === 0 ? { ...profile, lora: [...profile.lora, ...options.lora!] } : profile)) : loaded;
   const clock = new RealClock();

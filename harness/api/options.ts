@@ -42,8 +42,10 @@ export interface TargetOptions {
   profile?: string | Profile;
   /** Unrecorded requests sent first (default 1, as vLLM's benchmark sends a test prompt). */
   warmup?: number;
-  /** Per-request timeout in seconds (default 600). */
+  /** Deadline for each whole request, seconds (default 600). */
   timeout_s?: number;
+  /** Longest silence allowed within a request (waiting for headers or the next bytes), seconds (default: the deadline). */
+  idleTimeout_s?: number;
   /** Seconds between scrapes of the target's /metrics (default 1; 0: no scraping). */
   scrapeInterval_s?: number;
   /** Send ignore_eos/min_tokens so answers have the asked length (default true). */
@@ -83,6 +85,8 @@ export interface ProgressReporter {
 export interface RunHooks {
   /** Aborting stops sending; requests in flight finish or time out, and everything measured is kept. */
   signal?: AbortSignal;
+  /** Aborting cancels the requests still in flight (recorded `aborted`): the end of a drain, or a second Ctrl-C. */
+  cancel?: AbortSignal;
   onRecord?(record: RequestRecord): void;
   progress?: ProgressReporter;
   /** One line at a time of what the run is doing (the CLI writes them to stderr). */

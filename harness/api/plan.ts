@@ -18,10 +18,34 @@ export function requestCount(options: WorkloadOptions, workload: Workload): numb
   return options.requests ?? (options.duration_s || workload.timed ? Number.MAX_SAFE_INTEGER : 32);
 }
 
+/** Closed loop at `concurrency`, or open loop at `rate` capped at `concurrency` in flight (vLLM's --max-concurrency). */
 export function loadPatternOf(options: WorkloadOptions): LoadPattern {
-  return options.rate
-    ? { kind: 'open', rate_per_s: options.rate, burstiness: options.burstiness ?? 1 }
-    : { kind: 'closed', concurrency: options.concurrency ?? 8 };
+  checkWorkloadOptions(options);
+  if (options.rate === undefined) return { kind: 'closed', concurrency: options.concurrency ?? 8 };
+  return { kind: 'open', rate_per_s: options.rate, burstiness: options.burstiness ?? 1, ...(options.concurrency !== undefined ? { max_concurrency: options.concurrency } : {}) };
+}
+
+/**
+ * The library's own check of the load options (the CLI's flag parsers give the same rules with the
+ * flag's name): a zero, negative or non-number rate or count is an error, never a silent default.
+ */
+export function checkWorkloadOptions(options: WorkloadOptions): void {
+  const rules: Array<[keyof WorkloadOptions, (value: number) => boolean, string]> = [
+    ['rate', (value) => value > 0, 'above 0 (requests per second)'],
+    ['concurrency', (value) => Number.isSafeInteger(value) && value >= 1, 'a whole number ≥ 1'],
+    ['requests', (value) => Number.isSafeInteger(value) && value >= 1, 'a whole number ≥ 1'],
+    ['duration_s', (value) => value > 0, 'above 0 seconds'],
+    ['burstiness', (value) => value > 0, 'above 0'],
+    ['rampUp_s', (value) => value >= 0, '0 or more seconds'],
+    ['limit', (value) => Number.isSafeInteger(value) && value >= 1, 'a whole number ≥ 1'],
+    ['traceStart', (value) => Number.isSafeInteger(value) && value >= 0, 'a whole number ≥ 0'],
+    ['speedup', (value) => value > 0, 'above 0'],
+  ];
+  for (const [key, valid, expected] of rules) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || !valid(value)) throw new Error(`${key} must be ${expected}, got ${JSON.stringify(value)}`);
+  }
 }
 
 /** The plan the load runner (or the simulator) follows for one load. */
@@ -37,13 +61,15 @@ export function describeLoad(pattern: LoadPattern, workload: Workload, rampUp_s 
 }
 
 const describePattern = (pattern: LoadPattern): string =>
-  pattern.kind === 'closed' ? `closed loop, concurrency ${pattern.concurrency}` : `open loop, ${pattern.rate_per_s} req/s, burstiness ${pattern.burstiness}`;
+  pattern.kind === 'closed'
+    ? `closed loop, concurrency ${pattern.concurrency}`
+    : `open loop, ${pattern.rate_per_s} req/s, burstiness ${pattern.burstiness}${pattern.max_concurrency !== undefined ? `, at most ${pattern.max_concurrency} in flight` : ''}`;
 
 /** How vLLM's result file describes a load pattern. */
 export function vllmLoadSettings(pattern: LoadPattern): VllmLoadSettings {
   return pattern.kind === 'closed'
     ? { request_rate: 'inf', burstiness: 1, max_concurrency: pattern.concurrency }
-    : { request_rate: pattern.rate_per_s, burstiness: pattern.burstiness, max_concurrency: null };
+    : { request_rate: pattern.rate_per_s, burstiness: pattern.burstiness, max_concurrency: pattern.max_concurrency ?? null };
 }
 
 /** `ttft_ms=500,tpot_ms=50` as data; an Slo object passes through. */
@@ -52,9 +78,12 @@ export function parseSlo(slo: Slo | string | undefined): Slo | undefined {
   if (!slo) return undefined;
   const parsed: Slo = {};
   for (const part of slo.split(',')) {
-    const [key, value] = part.split('=');
-    if (!['ttft_ms', 'tpot_ms', 'e2el_ms'].includes(key) || !Number.isFinite(Number(value))) throw new Error(`bad --slo part "${part}" (ttft_ms=, tpot_ms=, e2el_ms=)`);
-    parsed[key as keyof Slo] = Number(value);
+    const [key, value, extra] = part.split('=');
+    const bound = value === undefined || value.trim() === '' ? NaN : Number(value);
+    if (!['ttft_ms', 'tpot_ms', 'e2el_ms'].includes(key) || extra !== undefined || !Number.isFinite(bound) || bound <= 0) {
+      throw new Error(`bad --slo part "${part}" (ttft_ms=, tpot_ms=, e2el_ms= with a number of ms above 0)`);
+    }
+    parsed[key as keyof Slo] = bound;
   }
   return parsed;
 }

@@ -1,5 +1,6 @@
-import { summarizeRun } from '../metrics/summary';
 import { writeRunDirectory } from '../results/run-dir';
+import { RunRecorder } from '../results/run-recorder';
+import { join } from 'node:path';
 import { finishLiveMetrics, runLabels, startLiveMetrics } from '../telemetry/live';
 import type { RequestRecord } from '../types/record';
 import { checkShard, parseShard } from '../load/shard';
@@ -23,7 +24,10 @@ export interface BenchmarkOptions extends TargetOptions, WorkloadOptions, LiveMe
 export interface RunResult {
   info: RunInfo;
   summary: RunSummary;
+  /** Every record by id, or beyond KEPT_RECORDS_LIMIT a uniform sample of them (results.jsonl has all). */
   records: RequestRecord[];
+  /** How many records the run made (more than `records` when they are a sample). */
+  record_count?: number;
   serverSamples: ServerSample[];
   /** The run directory, when `out` asked for one. */
   directory?: string;
@@ -48,16 +52,22 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<RunR
     const labels = runLabels(options.runId, started_at, target, shard?.index);
     const live = await startLiveMetrics(options, labels, slo, { workload: workload.description, load }, options.log);
     try {
-      const { outcome, serverSamples, client } = await measure(target, workload, plan, options, options, shard ? `shard ${shard.index}/${shard.count}` : 'run', live);
-      const summary = summarizeRun(outcome.records, outcome.duration_s, slo);
+      // Records stream to results.jsonl as they finish: a run stopped any way keeps every finished line.
+      const recorder = new RunRecorder({ file: options.out ? join(options.out, 'results.jsonl') : undefined, slo });
+      const { outcome, serverSamples, client } = await measure(target, workload, plan, options, options, shard ? `shard ${shard.index}/${shard.count}` : 'run', live, { sink: recorder }).catch(async (error) => {
+        await recorder.close();
+        throw error;
+      });
+      const summary = recorder.summary(outcome.duration_s);
       const info = runInfo(
         { target: target.description, model: target.model, served_by: target.servedBy, api: options.api ?? 'chat', profile: target.profile },
         { workload, pattern, load, seed: plan.seed, started_at, interrupted: outcome.interrupted, load_started_epoch_ms: outcome.started_epoch_ms, shard, client },
       );
       if (options.out) {
-        await writeRunDirectory(options.out, info, outcome.records, summary, { serverSamples, csv: options.csv, vllm: options.format === 'vllm' ? vllmLoadSettings(pattern) : undefined });
+        await writeRunDirectory(options.out, info, recorder, summary, { serverSamples, csv: options.csv, vllm: options.format === 'vllm' ? vllmLoadSettings(pattern) : undefined });
       }
-      return { info, summary, records: outcome.records, serverSamples, directory: options.out };
+      await recorder.close();
+      return { info, summary, records: recorder.records(), record_count: recorder.count, serverSamples, directory: options.out };
     } finally {
       await finishLiveMetrics(live, options, options.log);
     }

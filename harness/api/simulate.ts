@@ -1,6 +1,7 @@
 import { describeKind, loadProfile, type Profile } from '../../server/profiles';
-import { summarizeRun } from '../metrics/summary';
+import { join } from 'node:path';
 import { writeRunDirectory } from '../results/run-dir';
+import { RunRecorder } from '../results/run-recorder';
 import { simulateOnVirtualClock } from '../simulate/simulate';
 import type { OutputOptions, RunHooks, WorkloadOptions } from './options';
 import { describeLoad, loadPatternOf, parseSlo, runInfo, runPlanOf, workloadOf } from './plan';
@@ -28,8 +29,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const load = describeLoad(pattern, workload, options.rampUp_s);
   const started_at = new Date().toISOString();
   const plan = runPlanOf(options, workload, pattern, 0);
-  const outcome = simulateOnVirtualClock(profile, workload, plan);
-  const summary = summarizeRun(outcome.records, outcome.duration_s, parseSlo(options.slo));
+  const recorder = new RunRecorder({ file: options.out ? join(options.out, 'results.jsonl') : undefined, slo: parseSlo(options.slo) });
+  const outcome = simulateOnVirtualClock(profile, workload, plan, recorder);
+  const summary = recorder.summary(outcome.duration_s);
   options.log?.(
     `tokenbench simulate: ${profile.name} (${describeKind(profile)}), ${workload.description}, ${load}: ` +
       `${outcome.duration_s.toFixed(1)} simulated s in ${outcome.wall_s.toFixed(2)} wall s, ${outcome.preemptions} preemptions`,
@@ -39,6 +41,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     { target: `simulated ${profile.name}`, model: profile.model, api: 'engine (virtual clock)', profile: profile.name },
     { workload, pattern, load, seed: plan.seed, started_at, interrupted: false },
   );
-  if (options.out) await writeRunDirectory(options.out, info, outcome.records, summary, { csv: options.csv });
-  return { info, summary, records: outcome.records, serverSamples: [], directory: options.out, wall_s: outcome.wall_s, preemptions: outcome.preemptions };
+  if (options.out) await writeRunDirectory(options.out, info, recorder, summary, { csv: options.csv });
+  await recorder.close();
+  return { info, summary, records: recorder.records(), record_count: recorder.count, serverSamples: [], directory: options.out, wall_s: outcome.wall_s, preemptions: outcome.preemptions };
 }

@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_PROFILE, loadProfile } from '../../server/profiles';
-import { kneeIndex, pastSaturation, sweepPatterns } from '../load/sweep';
-import { summarizeRun } from '../metrics/summary';
+import { sweepPatterns } from '../load/sweep';
+import { kneeIndex, OPEN_POINT_MIN_REQUESTS, OPEN_POINT_SECONDS, pastSaturation, pointRates } from '../metrics/saturation';
 import { writeSweepReport } from '../report/sweep-report';
 import { writeRunDirectory } from '../results/run-dir';
+import { RunRecorder } from '../results/run-recorder';
 import { simulateOnVirtualClock } from '../simulate/simulate';
 import { finishLiveMetrics, runLabels, startLiveMetrics } from '../telemetry/live';
 import { offeredLoad, type LoadPattern, type RunInfo, type SweepPoint } from '../types/run';
@@ -26,14 +27,18 @@ export interface SweepOptions extends TargetOptions, Omit<WorkloadOptions, 'conc
 export interface SweepResult {
   info: RunInfo;
   points: SweepPoint[];
-  /** The last point before saturation set in (the highest-throughput point if it never did). */
-  knee_index: number;
+  /** The last point before saturation set in; null when no point saturated (no knee is claimed) or the first did. */
+  knee_index: number | null;
   saturated: boolean;
   directory?: string;
 }
 
-/** Requests per point: enough for steady state at that load (≥ 4 per seat, or ~10 s of arrivals). */
-const requestsFor = (pattern: LoadPattern, asked?: number) => asked ?? (pattern.kind === 'closed' ? Math.max(32, pattern.concurrency * 4) : Math.max(32, Math.ceil(pattern.rate_per_s * 10)));
+/**
+ * Requests per point: enough for steady state at that load, so noise and the drain do not read as
+ * saturation (closed: ≥ 4 per seat; open: OPEN_POINT_SECONDS of arrivals, at least OPEN_POINT_MIN_REQUESTS).
+ */
+const requestsFor = (pattern: LoadPattern, asked?: number) =>
+  asked ?? (pattern.kind === 'closed' ? Math.max(32, pattern.concurrency * 4) : Math.max(OPEN_POINT_MIN_REQUESTS, Math.ceil(pattern.rate_per_s * OPEN_POINT_SECONDS)));
 
 /** A series of runs over rates or concurrencies that stops one point past saturation, as `tokenbench sweep` does. */
 export async function sweep(options: SweepOptions = {}): Promise<SweepResult> {
@@ -59,11 +64,15 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepResult> {
       if (options.signal?.aborted) break;
       const plan = runPlanOf(options, workload, pattern, options.warmup ?? 1, requestsFor(pattern, options.requests));
       const label = pattern.kind === 'open' ? `rate ${pattern.rate_per_s}` : `concurrency ${pattern.concurrency}`;
-      const measured = profile ? { outcome: simulateOnVirtualClock(profile, workload, plan), serverSamples: [] } : await measure(target!, workload, plan, options, options, label, live);
-      const summary = summarizeRun(measured.outcome.records, measured.outcome.duration_s, slo);
       const pointDirectory = `point-${String(points.length + 1).padStart(2, '0')}-${pattern.kind === 'open' ? 'rate' : 'c'}${offeredLoad(pattern)}`;
-      if (options.out) await writeRunDirectory(join(options.out, pointDirectory), infoFor(pattern, measured.outcome.interrupted), measured.outcome.records, summary, { serverSamples: measured.serverSamples });
-      points.push({ pattern, summary, directory: pointDirectory });
+      const recorder = new RunRecorder({ file: options.out ? join(options.out, pointDirectory, 'results.jsonl') : undefined, slo });
+      const measured = profile
+        ? { outcome: simulateOnVirtualClock(profile, workload, plan, recorder), serverSamples: [] }
+        : await measure(target!, workload, plan, options, options, label, live, { sink: recorder });
+      const summary = recorder.summary(measured.outcome.duration_s);
+      if (options.out) await writeRunDirectory(join(options.out, pointDirectory), infoFor(pattern, measured.outcome.interrupted), recorder, summary, { serverSamples: measured.serverSamples });
+      await recorder.close();
+      points.push({ pattern, summary, directory: pointDirectory, ...(pattern.kind === 'open' ? pointRates(recorder.records(), recorder.count) : {}) });
       options.log?.(`  ${label}: ${summary.output_throughput.toFixed(1)} tok/s, TTFT median ${summary.ttft_ms.median.toFixed(1)} ms`);
       if (pastSaturation(points)) break;
     }

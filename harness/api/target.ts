@@ -23,9 +23,25 @@ async function listModels(baseURL: string, apiKey?: string): Promise<Array<{ id:
   const response = await request(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} }).catch((error: Error) => {
     throw new Error(`cannot reach the target ${baseURL} (GET ${url}: ${error.message})`);
   });
-  const body = (await response.body.json().catch(() => ({}))) as { data?: Array<{ id: string; owned_by?: string }> };
-  if (response.statusCode !== 200 || !body.data?.length) throw new Error(`cannot list models at ${baseURL}/models (HTTP ${response.statusCode})`);
+  const text = await response.body.text().catch(() => '');
+  let body: { data?: Array<{ id: string; owned_by?: string }>; error?: { message?: string } } = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // an HTML page or plain text: the status and the hint say enough
+  }
+  if (response.statusCode !== 200 || !body.data?.length) {
+    const said = body.error?.message ? `: ${body.error.message}` : !text.trim().startsWith('{') && text.trim() ? ` (not JSON: ${text.trim().slice(0, 80)})` : '';
+    throw new Error(`cannot list models at ${url} (HTTP ${response.statusCode}${said})${targetHint(baseURL, response.statusCode)}`);
+  }
   return body.data;
+}
+
+/** What to try when the target answers 401/403 (the key) or 404 (the base URL's path). */
+export function targetHint(baseURL: string, status: number): string {
+  if (status === 401 || status === 403) return '; the target wants an API key: set OPENAI_API_KEY, or name the variable holding it with --api-key-env NAME';
+  if (status === 404 && !/\/v\d+\/?$/.test(new URL(baseURL).pathname)) return `; OpenAI-compatible servers serve under /v1: try --target ${baseURL.replace(/\/$/, '')}/v1`;
+  return '';
 }
 
 /** Opens the target: starts the embedded mock when no URL is given, and picks the model to ask for. */

@@ -17,7 +17,10 @@ export interface ClientOptions {
   apiKey?: string;
   /** Connections in the pool; size it to the concurrency. */
   connections: number;
+  /** Deadline for a whole request, send to last byte (`--timeout`). */
   timeout_ms: number;
+  /** Longest silence allowed while waiting for headers or the next bytes (`--idle-timeout`; default: the deadline). */
+  idleTimeout_ms?: number;
   /** Send vLLM's ignore_eos/min_tokens so the output has the asked length. */
   fixOutputLength: boolean;
 }
@@ -84,15 +87,19 @@ export class StreamClient {
   private deferred: Array<() => void> = [];
 
   /**
-   * While on, tokenizing multi-token chunks (to credit each token its share of the gap) waits until it
-   * is turned off, so an open-loop schedule is never delayed by analysis; TTFT and E2EL are set at once.
+   * While on, tokenizing multi-token chunks (to credit each token its share of the gap) is put off to
+   * idle moments (`attributeDeferred`), so an open-loop schedule is never delayed by analysis; a
+   * request's `send` resolves once its record is complete. Turning it off attributes all that waits.
    */
   deferTokenAttribution(on: boolean): void {
     this.deferring = on;
-    if (on) return;
-    const pending = this.deferred;
-    this.deferred = [];
-    for (const attribute of pending) attribute();
+    if (!on) this.attributeDeferred(Infinity);
+  }
+
+  /** Attributes waiting records until `until_ms` (performance.now()) has passed; returns how many wait still. */
+  attributeDeferred(until_ms: number): number {
+    while (this.deferred.length > 0 && performance.now() < until_ms) this.deferred.shift()!();
+    return this.deferred.length;
   }
 
   /** Sends one request and measures it; never throws (failures are recorded). */
@@ -139,28 +146,35 @@ export class StreamClient {
     const sent = performance.now();
     record.sent_ms = sent - runStart_ms;
     let received_ns: bigint | undefined;
+    // The deadline covers the whole request; undici's own timeouts watch for silence.
+    const deadline = AbortSignal.timeout(this.options.timeout_ms);
+    const cancel = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const idle_ms = this.options.idleTimeout_ms ?? this.options.timeout_ms;
     try {
       const response = await request(this.url, {
         method: 'POST',
         dispatcher: this.dispatcher,
         headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
         body: encoded ?? this.body(work),
-        headersTimeout: this.options.timeout_ms,
-        bodyTimeout: this.options.timeout_ms,
-        signal,
+        headersTimeout: idle_ms,
+        bodyTimeout: idle_ms,
+        signal: cancel,
       });
       record.status = response.statusCode;
       const received = response.headers[RECEIVED_HEADER];
       if (typeof received === 'string') received_ns = BigInt(received);
       if (response.statusCode !== 200) {
+        const failure = describeFailure(response.statusCode, await response.body.text());
+        record.error = failure.kind;
+        if (failure.message) record.error_message = failure.message;
+        return record;
+      }
+      const contentType = String(response.headers['content-type'] ?? '');
+      if (!contentType.includes('text/event-stream')) {
+        // An HTML page (a proxy's login, a wrong path) or a whole JSON answer where a stream was asked for.
         const text = await response.body.text();
-        let code = `http_${response.statusCode}`;
-        try {
-          code += `: ${JSON.parse(text).error?.code ?? ''}`;
-        } catch {
-          // not JSON; the status says enough
-        }
-        record.error = code;
+        record.error = `not_a_stream: ${contentType.split(';')[0] || 'no content-type'}`;
+        record.error_message = snippet(text);
         return record;
       }
       const decoder = new TextDecoder();
@@ -178,18 +192,25 @@ export class StreamClient {
     } catch (error) {
       const name = (error as { code?: string; name?: string }).code ?? (error as Error).name;
       if (process.env.TOKENBENCH_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-      record.error = signal?.aborted ? 'aborted' : name === 'UND_ERR_HEADERS_TIMEOUT' || name === 'UND_ERR_BODY_TIMEOUT' ? 'timeout' : `connection: ${name}`;
+      if (signal?.aborted) record.error = 'aborted';
+      else if (deadline.aborted) record.error = 'timeout';
+      else if (name === 'UND_ERR_HEADERS_TIMEOUT' || name === 'UND_ERR_BODY_TIMEOUT') record.error = 'idle_timeout';
+      else {
+        record.error = `connection: ${name}`;
+        record.error_message = (error as Error).message;
+      }
     }
 
-    this.finish(record, chunks, usage, firstReasoning_ms);
     if (received_ns !== undefined) record.delivery = deliveryTimes(sent, received_ns, chunks);
-    record.ok = record.error === null && record.ttft_ms !== null;
-    if (record.error === null && record.ttft_ms === null) record.error = 'no_content';
+    // TTFT is known at once; ok is final only after attribution (a no-content stream has no TTFT either way).
+    record.ok = record.error === null && chunks.length > 0;
+    if (record.error === null && chunks.length === 0) record.error = 'no_content';
+    await this.finish(record, chunks, usage, firstReasoning_ms);
     return record;
   }
 
   /** Derives TTFT, per-token ITL, chunk gaps and E2EL from the timestamped chunks (docs/DESIGN.md §3). */
-  private finish(record: RequestRecord, chunks: ContentChunk[], usage: any, firstReasoning_ms: number | null): void {
+  private finish(record: RequestRecord, chunks: ContentChunk[], usage: any, firstReasoning_ms: number | null): Promise<void> | void {
     record.ttfrt_ms = firstReasoning_ms;
     if (usage?.prompt_tokens !== undefined) record.prompt_tokens = usage.prompt_tokens;
     record.reasoning_tokens = usage?.completion_tokens_details?.reasoning_tokens ?? 0;
@@ -213,10 +234,35 @@ export class StreamClient {
       record.output_tokens = usage?.completion_tokens ?? visibleTokens;
       applyChunkTimings(record, arrivals_ms, tokensPerChunk(this.tokenizer, texts, visibleTokens));
     };
-    if (this.deferring) this.deferred.push(attribute);
-    else attribute();
+    if (!this.deferring) return attribute();
+    return new Promise<void>((resolve) =>
+      this.deferred.push(() => {
+        attribute();
+        resolve();
+      }),
+    );
   }
 }
+
+/** A non-200 answer as an error kind (status and OpenAI error code) and the target's own message. */
+export function describeFailure(status: number, body: string): { kind: string; message?: string } {
+  let kind = `http_${status}`;
+  let message: string | undefined;
+  try {
+    const error = JSON.parse(body).error;
+    kind += `: ${error?.code ?? ''}`;
+    message = typeof error?.message === 'string' ? error.message : typeof error === 'string' ? error : undefined;
+  } catch {
+    message = body.trim() ? snippet(body) : undefined;
+  }
+  return { kind, message };
+}
+
+/** The start of a body, on one line, for an error message. */
+const snippet = (text: string): string => {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+};
 
 /** Where the time went, from a stamping server's monotonic clock (same machine only). */
 function deliveryTimes(sent_ms: number, received_ns: bigint, chunks: readonly ContentChunk[]): NonNullable<RequestRecord['delivery']> {

@@ -1,8 +1,6 @@
-import { summarize } from './percentiles';
+import { MetricAccumulator } from './metric-accumulator';
 import type { RequestRecord } from '../types/record';
-import type { MetricSummary, RunSummary, Slo } from '../types/run';
-
-
+import type { RunSummary, Slo } from '../types/run';
 
 /** Whether a finished request met every SLO given (goodput counts these); `tpot` may be passed when known. */
 export function meetsSlo(record: RequestRecord, slo: Slo, tpot = tpotOf(record)): boolean {
@@ -19,35 +17,98 @@ export function tpotOf(record: RequestRecord): number | undefined {
   return (record.e2el_ms - record.ttft_ms) / (record.output_tokens - 1);
 }
 
-/** vLLM's benchmark metrics over the successful requests (docs/DESIGN.md §3). */
-export function summarizeRun(records: RequestRecord[], duration_s: number, slo?: Slo): RunSummary {
-  const ok = records.filter((record) => record.ok);
-  const errors: Record<string, number> = {};
-  for (const record of records) if (!record.ok) errors[record.error ?? 'unknown'] = (errors[record.error ?? 'unknown'] ?? 0) + 1;
-  const inputTokens = ok.reduce((sum, record) => sum + record.prompt_tokens, 0);
-  const outputTokens = ok.reduce((sum, record) => sum + record.output_tokens, 0);
-  const tpots = ok.map(tpotOf).filter((value): value is number => value !== undefined);
-  const summary: RunSummary = {
-    completed: ok.length,
-    failed: records.length - ok.length,
-    duration_s,
-    request_throughput: ok.length / duration_s,
-    output_throughput: outputTokens / duration_s,
-    total_token_throughput: (inputTokens + outputTokens) / duration_s,
-    total_input_tokens: inputTokens,
-    total_output_tokens: outputTokens,
-    ttft_ms: summarize(ok.map((record) => record.ttft_ms!)),
-    tpot_ms: summarize(tpots),
-    itl_ms: summarize(ok.flatMap((record) => record.itl_ms)),
-    e2el_ms: summarize(ok.map((record) => record.e2el_ms!)),
-    chunk_gap_ms: summarize(ok.flatMap((record) => record.chunk_gaps_ms)),
-    send_lag_ms: summarize(records.map((record) => record.sent_ms - record.scheduled_ms)),
-    errors,
+/**
+ * vLLM's benchmark metrics (docs/DESIGN.md §3), accumulated one record at a time so a run of any
+ * length summarises in bounded memory (exact percentiles up to EXACT_VALUES_LIMIT values a metric).
+ */
+export class RunAccumulator {
+  private readonly metrics = {
+    ttft_ms: new MetricAccumulator(),
+    tpot_ms: new MetricAccumulator(),
+    itl_ms: new MetricAccumulator(),
+    e2el_ms: new MetricAccumulator(),
+    chunk_gap_ms: new MetricAccumulator(),
+    send_lag_ms: new MetricAccumulator(),
+    ttft_from_scheduled_ms: new MetricAccumulator(),
+    e2el_from_scheduled_ms: new MetricAccumulator(),
   };
-  if (slo && Object.keys(slo).length > 0) {
-    const good = ok.filter((record) => meetsSlo(record, slo));
-    summary.goodput = good.length / duration_s;
-    summary.slo_attainment = records.length ? good.length / records.length : 0;
+  private completed = 0;
+  private failed = 0;
+  private good = 0;
+  private inputTokens = 0;
+  private outputTokens = 0;
+  private readonly errors: Record<string, number> = {};
+  private readonly errorMessages: Record<string, string> = {};
+
+  constructor(private readonly slo?: Slo) {}
+
+  get count(): number {
+    return this.completed + this.failed;
   }
-  return summary;
+
+  add(record: RequestRecord): void {
+    const lag_ms = record.sent_ms - record.scheduled_ms;
+    this.metrics.send_lag_ms.add(lag_ms);
+    if (!record.ok) {
+      this.failed++;
+      const kind = record.error ?? 'unknown';
+      this.errors[kind] = (this.errors[kind] ?? 0) + 1;
+      if (record.error_message && !(kind in this.errorMessages)) this.errorMessages[kind] = record.error_message;
+      return;
+    }
+    this.completed++;
+    this.inputTokens += record.prompt_tokens;
+    this.outputTokens += record.output_tokens;
+    const tpot = tpotOf(record);
+    this.metrics.ttft_ms.add(record.ttft_ms!);
+    this.metrics.e2el_ms.add(record.e2el_ms!);
+    // The coordinated-omission view: what a user who arrived on schedule waited, the client's lateness included.
+    this.metrics.ttft_from_scheduled_ms.add(record.ttft_ms! + lag_ms);
+    this.metrics.e2el_from_scheduled_ms.add(record.e2el_ms! + lag_ms);
+    if (tpot !== undefined) this.metrics.tpot_ms.add(tpot);
+    for (const gap of record.itl_ms) this.metrics.itl_ms.add(gap);
+    for (const gap of record.chunk_gaps_ms) this.metrics.chunk_gap_ms.add(gap);
+    if (this.slo && meetsSlo(record, this.slo, tpot)) this.good++;
+  }
+
+  /** Whether any percentile comes from a histogram rather than every value. */
+  get approximate(): boolean {
+    return Object.values(this.metrics).some((metric) => metric.approximate);
+  }
+
+  summary(duration_s: number): RunSummary {
+    const summary: RunSummary = {
+      completed: this.completed,
+      failed: this.failed,
+      duration_s,
+      request_throughput: this.completed / duration_s,
+      output_throughput: this.outputTokens / duration_s,
+      total_token_throughput: (this.inputTokens + this.outputTokens) / duration_s,
+      total_input_tokens: this.inputTokens,
+      total_output_tokens: this.outputTokens,
+      ttft_ms: this.metrics.ttft_ms.summary(),
+      tpot_ms: this.metrics.tpot_ms.summary(),
+      itl_ms: this.metrics.itl_ms.summary(),
+      e2el_ms: this.metrics.e2el_ms.summary(),
+      chunk_gap_ms: this.metrics.chunk_gap_ms.summary(),
+      send_lag_ms: this.metrics.send_lag_ms.summary(),
+      ttft_from_scheduled_ms: this.metrics.ttft_from_scheduled_ms.summary(),
+      e2el_from_scheduled_ms: this.metrics.e2el_from_scheduled_ms.summary(),
+      errors: { ...this.errors },
+      ...(Object.keys(this.errorMessages).length ? { error_messages: { ...this.errorMessages } } : {}),
+      ...(this.approximate ? { percentiles: 'hdr-histogram' as const } : {}),
+    };
+    if (this.slo && Object.keys(this.slo).length > 0) {
+      summary.goodput = this.good / duration_s;
+      summary.slo_attainment = this.count ? this.good / this.count : 0;
+    }
+    return summary;
+  }
+}
+
+/** vLLM's benchmark metrics over the successful requests of a finished run (docs/DESIGN.md §3). */
+export function summarizeRun(records: readonly RequestRecord[], duration_s: number, slo?: Slo): RunSummary {
+  const accumulator = new RunAccumulator(slo);
+  for (const record of records) accumulator.add(record);
+  return accumulator.summary(duration_s);
 }

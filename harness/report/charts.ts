@@ -116,16 +116,19 @@ export function itlHistogramChart(records: RequestRecord[], summary: RunSummary)
 /** When each request's visible tokens arrived, ms after the run's start (first token, then its gaps). */
 function tokenArrivals(record: RequestRecord): number[] {
   if (!record.ok || record.ttft_ms === null) return [];
-  const times = [record.sent_ms + record.ttft_ms];
+  // The first chunk may carry several tokens (ITL has gaps only for those after it).
+  const firstChunkTokens = Math.max(1, record.output_tokens - record.reasoning_tokens - record.itl_ms.length);
+  const times = new Array<number>(firstChunkTokens).fill(record.sent_ms + record.ttft_ms);
   let at = times[0];
   for (const gap of record.itl_ms) times.push((at += gap));
   return times;
 }
 
-/** Output tokens per second over the run, in 1 s bins. */
-export function throughputChart(records: RequestRecord[]): ChartSpec {
+/** Output tokens per second over the run, in 1 s bins; `weight` is how many requests each record stands for (a sample's). */
+export function throughputChart(records: RequestRecord[], weight = 1): ChartSpec {
   const perSecond = new Map<number, number>();
-  for (const record of records) for (const at of tokenArrivals(record)) perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1);
+  for (const record of records) for (const at of tokenArrivals(record)) perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + weight);
+  for (const [second, tokens] of perSecond) perSecond.set(second, Math.round(tokens));
   const last = Math.max(0, ...perSecond.keys());
   const values = Array.from({ length: last + 1 }, (_, second) => ({ t_s: second, t_end_s: second + 1, tokens_per_s: perSecond.get(second) ?? 0, description: `second ${second}: ${perSecond.get(second) ?? 0} tokens/s` }));
   return {
@@ -138,8 +141,8 @@ export function throughputChart(records: RequestRecord[]): ChartSpec {
   };
 }
 
-/** Requests in flight (sent, not yet finished) over the run, as a step line. */
-export function inFlightChart(records: RequestRecord[]): ChartSpec {
+/** Requests in flight (sent, not yet finished) over the run, as a step line; `weight` as in throughputChart. */
+export function inFlightChart(records: RequestRecord[], weight = 1): ChartSpec {
   const events: Array<[number, number]> = [];
   for (const record of records) {
     events.push([record.sent_ms, 1]);
@@ -147,7 +150,7 @@ export function inFlightChart(records: RequestRecord[]): ChartSpec {
   }
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let inFlight = 0;
-  const points = events.map(([at, change]) => ({ t_s: round(at / 1000, 3), in_flight: (inFlight += change) }));
+  const points = events.map(([at, change]) => ({ t_s: round(at / 1000, 3), in_flight: Math.round((inFlight += change) * weight) }));
   const peak = Math.max(0, ...points.map((point) => point.in_flight));
   return {
     title: `Requests in flight (peak ${peak})`,
@@ -181,7 +184,7 @@ export function serverSeriesChart(samples: ServerSample[]): ChartSpec {
 }
 
 /** The latency–throughput curve of a sweep, with the knee marked. */
-export function sweepCurveChart(points: readonly SweepPoint[], knee: number): ChartSpec {
+export function sweepCurveChart(points: readonly SweepPoint[], knee: number | null): ChartSpec {
   const unit = points[0]?.pattern.kind === 'open' ? 'req/s' : 'concurrency';
   const values = points.flatMap((point, index) =>
     (['median', 'p99'] as const).map((stat) => ({
@@ -191,7 +194,7 @@ export function sweepCurveChart(points: readonly SweepPoint[], knee: number): Ch
       description: `${unit} ${offeredLoad(point.pattern)}: ${round(point.summary.output_throughput, 1)} tokens/s, TTFT ${stat} ${round(stat === 'median' ? point.summary.ttft_ms.median : point.summary.ttft_ms.p99)} ms${index === knee ? ' (knee)' : ''}`,
     })),
   );
-  const kneePoint = points[knee];
+  const kneePoint = knee === null ? undefined : points[knee];
   const x = { field: 'throughput', type: 'quantitative', title: 'output throughput (tokens/s)' };
   const y = { field: 'ttft_ms', type: 'quantitative', title: 'TTFT (ms)', scale: { type: 'log' } };
   return {

@@ -1,5 +1,6 @@
 import type { summarizeServerSamples } from '../telemetry/server-scrape';
 import { clientBoundWarning } from '../telemetry/client-load';
+import { saturatedAt } from '../metrics/saturation';
 import { offeredLoad } from '../types/run';
 import type { MetricSummary, RunInfo, RunSummary, SweepPoint } from '../types/run';
 
@@ -105,11 +106,13 @@ export function renderReport(info: RunInfo, summary: RunSummary, charts: ChartLi
 }
 
 /** A sweep's report: what ran, then one row per load with the knee marked. */
-export function renderSweepReport(info: RunInfo, points: readonly SweepPoint[], knee: number, charts: ChartLink[] = []): string {
+const saturatedFirst = (points: readonly SweepPoint[]) => saturatedAt(points, 0);
+
+export function renderSweepReport(info: RunInfo, points: readonly SweepPoint[], knee: number | null, charts: ChartLink[] = []): string {
   const open = points[0]?.pattern.kind === 'open';
   const rows = points.map(
     (point, index) =>
-      `| ${offeredLoad(point.pattern)}${index === knee ? ' **(knee)**' : ''} | ${fmt(point.summary.request_throughput)} | ${fmt(point.summary.output_throughput, 1)} | ${fmt(point.summary.ttft_ms.median)} | ${fmt(point.summary.ttft_ms.p99)} | ${fmt(point.summary.tpot_ms.median)} | ${fmt(point.summary.e2el_ms.p99)} | ${point.summary.failed} | [run](${point.directory}/report.md) |`,
+      `| ${offeredLoad(point.pattern)}${index === knee ? ' **(knee)**' : ''} | ${fmt(point.summary.request_throughput)} | ${open ? `${fmt(point.sent_per_s)} | ${fmt(point.finished_per_s)} | ` : ''}${fmt(point.summary.output_throughput, 1)} | ${fmt(point.summary.ttft_ms.median)} | ${fmt(point.summary.ttft_ms.p99)} | ${fmt(point.summary.tpot_ms.median)} | ${fmt(point.summary.e2el_ms.p99)} | ${point.summary.failed} | [run](${point.directory}/report.md) |`,
   );
   return [
     `# tokenbench sweep${info.interrupted ? ' (interrupted)' : ''}`,
@@ -118,13 +121,15 @@ export function renderSweepReport(info: RunInfo, points: readonly SweepPoint[], 
     '',
     '## Latency against throughput',
     '',
-    `| ${open ? 'rate (req/s)' : 'concurrency'} | req/s | output tok/s | TTFT median (ms) | TTFT p99 (ms) | TPOT median (ms) | E2EL p99 (ms) | failed | run |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| ${open ? 'rate (req/s)' : 'concurrency'} | req/s | ${open ? 'sent/s | finished/s | ' : ''}output tok/s | TTFT median (ms) | TTFT p99 (ms) | TPOT median (ms) | E2EL p99 (ms) | failed | run |`,
+    `| --- | --- | ${open ? '--- | --- | ' : ''}--- | --- | --- | --- | --- | --- | --- |`,
     ...rows,
     '',
-    open
-      ? 'The knee is the last rate the endpoint kept up with (achieved at least 90% of the offered rate).'
-      : 'The knee is the last load before saturation: more users then added under 5% throughput, or under 25% while the median TTFT tripled.',
+    knee === null
+      ? `**No knee**: ${points.length > 0 && saturatedFirst(points) ? 'the lightest load already saturated the endpoint; sweep lower loads' : 'no load saturated the endpoint; sweep higher loads to find its limit'}.`
+      : open
+        ? 'The knee is the last rate the endpoint kept up with: it finished requests at least 90% as fast as they were sent (less a margin for the spread of latencies), over each rate\'s own span of sends and finishes.'
+        : 'The knee is the last load before saturation: more users then added under 5% throughput, or under 25% while the median TTFT tripled.',
     '',
     ...charts.flatMap((chart) => [`![${chart.title}](${chart.file})`, '']),
   ].join('\n');

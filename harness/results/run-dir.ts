@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarizeServerSamples } from '../telemetry/server-scrape';
 import { inFlightChart, itlHistogramChart, renderSvg, serverSeriesChart, throughputChart, ttftCdfChart, type ChartSpec } from '../report/charts';
 import { renderReport, type ChartLink } from '../report/report';
 import { toVllmResult } from './vllm-format';
 import { writeSummaryCsv } from '../report/csv';
+import { RunRecorder } from './run-recorder';
 import type { RequestRecord } from '../types/record';
 import type { LoadPattern, RunInfo, RunSummary, ServerSample, VllmLoadSettings } from '../types/run';
 
@@ -21,15 +22,16 @@ export interface RunExtras {
 
 const jsonLines = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).join('\n') + (rows.length ? '\n' : '');
 
-/** The run's charts, as files beside report.md. */
-async function writeCharts(directory: string, records: RequestRecord[], summary: RunSummary, serverSamples: ServerSample[]): Promise<ChartLink[]> {
+/** The run's charts, as files beside report.md; `weight` is how many requests each record stands for (1 unless sampled). */
+async function writeCharts(directory: string, records: RequestRecord[], summary: RunSummary, serverSamples: ServerSample[], weight: number): Promise<ChartLink[]> {
   const charts: Array<[string, string, ChartSpec]> = [];
-  if (summary.completed > 0) {
-    charts.push(['ttft-cdf.svg', 'TTFT, cumulative distribution', ttftCdfChart([{ label: 'this run', records, summary }])]);
-    if (summary.itl_ms.count > 0) charts.push(['itl-histogram.svg', 'Inter-token latency histogram', itlHistogramChart(records, summary)]);
-    charts.push(['throughput.svg', 'Output tokens per second over time', throughputChart(records)]);
+  const sample = weight > 1 ? ` (from a uniform sample of ${records.length} requests)` : '';
+  if (summary.completed > 0 && records.some((record) => record.ok)) {
+    charts.push(['ttft-cdf.svg', `TTFT, cumulative distribution${sample}`, ttftCdfChart([{ label: 'this run', records, summary }])]);
+    if (summary.itl_ms.count > 0) charts.push(['itl-histogram.svg', `Inter-token latency histogram${sample}`, itlHistogramChart(records, summary)]);
+    charts.push(['throughput.svg', `Output tokens per second over time${sample}`, throughputChart(records, weight)]);
   }
-  if (records.length > 0) charts.push(['in-flight.svg', 'Requests in flight over time', inFlightChart(records)]);
+  if (records.length > 0) charts.push(['in-flight.svg', `Requests in flight over time${sample}`, inFlightChart(records, weight)]);
   if (serverSamples.length > 1) charts.push(['server-metrics.svg', "The server's running, waiting and KV usage", serverSeriesChart(serverSamples)]);
   for (const [file, , spec] of charts) writeFileSync(join(directory, file), await renderSvg(spec));
   return charts.map(([file, title]) => ({ file, title }));
@@ -40,16 +42,27 @@ async function writeCharts(directory: string, records: RequestRecord[], summary:
  * plus server_metrics.jsonl when the target's /metrics was scraped, vllm_result.json and CSV tables
  * on request.
  */
-export async function writeRunDirectory(directory: string, info: RunInfo, records: RequestRecord[], summary: RunSummary, extras: RunExtras = {}): Promise<void> {
+export async function writeRunDirectory(directory: string, info: RunInfo, recorded: readonly RequestRecord[] | RunRecorder, summary: RunSummary, extras: RunExtras = {}): Promise<void> {
   mkdirSync(directory, { recursive: true });
-  writeFileSync(join(directory, 'results.jsonl'), jsonLines(records));
+  let records: RequestRecord[];
+  let weight = 1;
+  if (recorded instanceof RunRecorder) {
+    // Its results.jsonl was written record by record as the run went.
+    await recorded.close();
+    records = recorded.records();
+    if (!recorded.writesFile) writeFileSync(join(directory, 'results.jsonl'), jsonLines(records));
+    weight = records.length ? recorded.count / records.length : 1;
+  } else {
+    records = [...recorded];
+    writeFileSync(join(directory, 'results.jsonl'), jsonLines(records));
+  }
   const samples = extras.serverSamples ?? [];
   const server = summarizeServerSamples(samples);
   if (samples.length) writeFileSync(join(directory, 'server_metrics.jsonl'), jsonLines(samples));
   writeFileSync(join(directory, 'summary.json'), JSON.stringify({ ...info, ...summary, ...(server ? { server } : {}) }, null, 2) + '\n');
   if (extras.vllm) writeFileSync(join(directory, 'vllm_result.json'), JSON.stringify(toVllmResult(info, records, summary, extras.vllm)) + '\n');
   // The data is on disk before charts are drawn: an interrupted or failing render loses no measurement.
-  const charts = await writeCharts(directory, records, summary, samples);
+  const charts = await writeCharts(directory, records, summary, samples, weight);
   writeFileSync(join(directory, 'report.md'), renderReport(info, summary, charts, server));
   if (extras.csv) writeSummaryCsv(directory, summary);
 }
@@ -59,17 +72,49 @@ export interface LoadedRun {
   directory: string;
   info: RunInfo;
   summary: RunSummary;
+  /** Every record, by id; beyond KEPT_RECORDS_LIMIT a uniform sample (`record_count` says how many there are). */
   records: RequestRecord[];
+  record_count?: number;
   serverSamples: ServerSample[];
 }
 
-const readJsonLines = <T>(path: string): T[] =>
-  existsSync(path)
-    ? readFileSync(path, 'utf8')
-        .split('\n')
-        .filter((line) => line.trim())
-        .map((line) => JSON.parse(line) as T)
-    : [];
+/**
+ * Calls `each` with every line's JSON, reading 1 MiB at a time: a results.jsonl of an hour's run is
+ * larger than the longest string V8 can hold. A malformed line names the file and line.
+ */
+export function forEachJsonLine(path: string, each: (row: unknown) => void): void {
+  if (!existsSync(path)) return;
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    const decoder = new TextDecoder();
+    let rest = '';
+    let lineNumber = 0;
+    const parse = (line: string) => {
+      lineNumber++;
+      if (!line.trim()) return;
+      try {
+        each(JSON.parse(line));
+      } catch (error) {
+        throw new Error(`${path}:${lineNumber}: not a JSON line (${(error as Error).message})`);
+      }
+    };
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
+      const lines = (rest + decoder.decode(buffer.subarray(0, read), { stream: true })).split('\n');
+      rest = lines.pop()!;
+      lines.forEach(parse);
+    }
+    parse(rest + decoder.decode());
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const readJsonLines = <T>(path: string): T[] => {
+  const rows: T[] = [];
+  forEachJsonLine(path, (row) => rows.push(row as T));
+  return rows;
+};
 
 // summary.json holds the run info and the summary side by side; these keys are the info's.
 const RUN_INFO_KEYS = ['target', 'model', 'served_by', 'api', 'profile', 'workload', 'load', 'load_pattern', 'seed', 'version', 'started_at', 'machine', 'interrupted', 'load_started_epoch_ms', 'shard', 'client', 'shards'] as const satisfies ReadonlyArray<keyof RunInfo>;
@@ -80,7 +125,12 @@ void everyInfoKeyListed;
 export function readRunDirectory(directory: string): LoadedRun {
   const summaryPath = join(directory, 'summary.json');
   if (!existsSync(summaryPath)) throw new Error(`${directory} is not a run directory (no summary.json)`);
-  const both = JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown>;
+  let both: Record<string, unknown>;
+  try {
+    both = JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`${summaryPath}: not JSON (${(error as Error).message})`);
+  }
   const info: Record<string, unknown> = {};
   const summary: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(both)) ((RUN_INFO_KEYS as readonly string[]).includes(key) ? info : summary)[key] = value;
@@ -88,7 +138,14 @@ export function readRunDirectory(directory: string): LoadedRun {
     directory,
     info: info as unknown as RunInfo,
     summary: summary as unknown as RunSummary,
-    records: readJsonLines<RequestRecord>(join(directory, 'results.jsonl')),
+    ...readRecords(join(directory, 'results.jsonl')),
     serverSamples: readJsonLines<ServerSample>(join(directory, 'server_metrics.jsonl')),
   };
+}
+
+/** A results.jsonl's records, by id, through a recorder that keeps at most KEPT_RECORDS_LIMIT of them. */
+function readRecords(path: string): { records: RequestRecord[]; record_count: number } {
+  const recorder = new RunRecorder();
+  forEachJsonLine(path, (row) => recorder.add(row as RequestRecord));
+  return { records: recorder.records(), record_count: recorder.count };
 }

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { Rng } from '../../common/random';
 import { createEngine, QueueFullError, VirtualClock } from '../../server/engine';
-import { drawReasoningTokens, type Profile } from '../../server/profiles';
+import { drawReasoningTokens, exceedsContextLength, type Profile } from '../../server/profiles';
 import { applyChunkTimings, emptyRecord } from '../metrics/record';
-import { closedLoopStart_ms, openLoopSchedule } from '../load/load-pattern';
+import { arrivalsOf, closedLoopStart_ms } from '../load/load-pattern';
 import type { Workload } from '../types/workload';
 import type { RequestRecord } from '../types/record';
-import type { RunOutcome, RunPlan } from '../types/run';
+import type { RecordSink, RunOutcome, RunPlan } from '../types/run';
 
 export interface SimulationOutcome extends RunOutcome {
   /** Wall-clock seconds the simulation took (the run's own `duration_s` is simulated time). */
@@ -19,21 +19,33 @@ export interface SimulationOutcome extends RunOutcome {
  * uses, with time jumping from event to event, so a run of hours takes seconds and repeats to the bit.
  * Records have the same shape as a real run's (the client's view: sent → visible tokens).
  */
-export function simulateOnVirtualClock(profile: Profile, workload: Workload, plan: RunPlan): SimulationOutcome {
+export function simulateOnVirtualClock(profile: Profile, workload: Workload, plan: RunPlan, sink?: RecordSink): SimulationOutcome {
   const wallStart = performance.now();
   const clock = new VirtualClock();
   const root = new Rng(plan.seed);
   const engine = createEngine(profile, clock, root.fork('engine'));
   const total = Math.min(plan.requests, workload.size);
   const deadline_ms = plan.duration_s !== undefined ? plan.duration_s * 1000 : Infinity;
+  // Without a sink the outcome holds every record; with one, records leave as they finish and
+  // arrivals are scheduled one at a time, so an hour of traffic simulates in flat memory.
   const records: RequestRecord[] = [];
+  const finished = (record: RequestRecord) => (sink ? sink.add(record) : void records.push(record));
   let lastEvent_ms = 0;
 
   const send = (index: number, scheduled_ms: number, onDone?: () => void) => {
     const shape = workload.shape(index);
     const record = emptyRecord(index, scheduled_ms, shape.promptTokens, shape.outputTokens);
     record.sent_ms = clock.now_ms();
-    records.push(record);
+    if (exceedsContextLength(profile.context_length, shape.promptTokens, shape.outputTokens)) {
+      // What `serve` answers for the same request, so a simulation never runs what the mock rejects.
+      record.status = 400;
+      record.error = 'http_400: context_length_exceeded';
+      record.error_message = `This model's maximum context length is ${profile.context_length} tokens; the request asked for ${shape.promptTokens + shape.outputTokens}.`;
+      finished(record);
+      // Through the clock, not a direct call: a closed loop of rejected requests must not recurse.
+      if (onDone) clock.at(clock.now_ms(), onDone);
+      return;
+    }
     const reasoningTokens = profile.reasoning ? drawReasoningTokens(profile.reasoning, undefined, root.fork(`reasoning:${index}`)) : 0;
     const arrivals_ms: number[] = [];
     const chunkTokens: number[] = [];
@@ -60,6 +72,7 @@ export function simulateOnVirtualClock(profile: Profile, workload: Workload, pla
             record.ok = arrivals_ms.length > 0;
             record.status = 200;
             if (!record.ok) record.error = 'no_content';
+            finished(record);
             onDone?.();
           },
         },
@@ -67,7 +80,8 @@ export function simulateOnVirtualClock(profile: Profile, workload: Workload, pla
     } catch (error) {
       record.status = error instanceof QueueFullError ? 429 : 500;
       record.error = error instanceof QueueFullError ? 'http_429' : (error as Error).message;
-      onDone?.();
+      finished(record);
+      if (onDone) clock.at(clock.now_ms(), onDone);
     }
   };
 
@@ -81,12 +95,16 @@ export function simulateOnVirtualClock(profile: Profile, workload: Workload, pla
     const workers = Math.min(plan.pattern.concurrency, total);
     for (let i = 0; i < workers; i++) clock.at(closedLoopStart_ms(i, plan.pattern.concurrency, plan.rampUp_s), startNext);
   } else {
-    const schedule = plan.pattern.kind === 'open' ? openLoopSchedule(total, plan.pattern.rate_per_s, plan.pattern.burstiness, plan.seed, plan.rampUp_s) : [];
-    for (let index = 0; index < total; index++) {
-      const at_ms = workload.timed ? workload.shape(index).at_ms ?? 0 : schedule[index];
-      if (at_ms > deadline_ms) break;
-      clock.at(at_ms, () => send(index, at_ms));
-    }
+    const arrivals = arrivalsOf(workload, plan, total, deadline_ms);
+    const scheduleNext = () => {
+      const next = arrivals.next();
+      if (next.done) return;
+      clock.at(next.value.at_ms, () => {
+        scheduleNext();
+        send(next.value.id, next.value.at_ms);
+      });
+    };
+    scheduleNext();
   }
   clock.run();
   return {

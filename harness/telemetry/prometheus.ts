@@ -40,7 +40,6 @@ export class HarnessMetrics implements LoadObserver {
   private readonly runInfo = new Gauge({ name: 'tokenbench_run_info', help: 'The run: workload and load, as labels.', labelNames: [...this.names, 'workload', 'load'], registers: [this.registry] });
   private readonly started_ms = performance.now();
   private good = 0;
-  private readonly awaitingItl = new Set<RequestRecord>();
   private server: Server | undefined;
 
   constructor(
@@ -80,23 +79,12 @@ export class HarnessMetrics implements LoadObserver {
     if (record.e2el_ms !== null) this.e2el.observe(labels, record.e2el_ms / 1000);
     const tpot = tpotOf(record);
     if (tpot !== undefined) this.tpot.observe(labels, tpot / 1000);
-    // Open-loop runs attribute multi-token chunks only once every request is sent (see StreamClient).
-    if (record.itl_ms.length === 0 && record.output_tokens > 1) this.awaitingItl.add(record);
-    else this.observeItl(record);
+    for (const gap of record.itl_ms) this.itl.observe(labels, gap / 1000);
     if (!this.slo || meetsSlo(record, this.slo, tpot)) {
       this.good++;
       this.sloMet.inc(labels);
     }
     this.goodput.set(labels, this.good / Math.max(1e-3, (performance.now() - this.started_ms) / 1000));
-  }
-
-  onRunEnd(): void {
-    for (const record of this.awaitingItl) this.observeItl(record);
-    this.awaitingItl.clear();
-  }
-
-  private observeItl(record: RequestRecord): void {
-    for (const gap of record.itl_ms) this.itl.observe(this.labels, gap / 1000);
   }
 
 
@@ -135,6 +123,5 @@ export function combineObservers(...observers: Array<LoadObserver | undefined>):
   return {
     onSend: () => present.forEach((observer) => observer.onSend?.()),
     onRecord: (record) => present.forEach((observer) => observer.onRecord?.(record)),
-    onRunEnd: (records) => present.forEach((observer) => observer.onRunEnd?.(records)),
   };
 }

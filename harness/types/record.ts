@@ -27,7 +27,10 @@ export interface RequestRecord {
   /** What the workload asked for. */
   requested_output_tokens: number;
   ok: boolean;
+  /** The kind of failure (`http_500: server_error`, `timeout`, ...), what the summary counts by. */
   error: string | null;
+  /** The target's own words for it (a 500's `error.message`, the start of an HTML page). */
+  error_message?: string;
   /** HTTP status, or 0 when the connection failed. */
   status: number;
   /**

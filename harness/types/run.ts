@@ -1,7 +1,10 @@
 import type { RequestRecord } from './record';
 
 /** When each request should be sent, ms after the start; closed loop has no schedule. */
-export type LoadPattern = { kind: 'closed'; concurrency: number } | { kind: 'open'; rate_per_s: number; burstiness: number };
+export type LoadPattern =
+  | { kind: 'closed'; concurrency: number }
+  /** `max_concurrency` caps requests in flight, as vLLM's `--max-concurrency` does: a send waits for a free slot. */
+  | { kind: 'open'; rate_per_s: number; burstiness: number; max_concurrency?: number };
 
 /** Offered load as a number (req/s or concurrency), for tables and charts. */
 export const offeredLoad = (pattern: LoadPattern): number => (pattern.kind === 'open' ? pattern.rate_per_s : pattern.concurrency);
@@ -44,7 +47,22 @@ export interface RunSummary {
   chunk_gap_ms: MetricSummary;
   /** sent − scheduled: how late the client sent (coordinated omission made visible). */
   send_lag_ms: MetricSummary;
+  /**
+   * TTFT and E2EL counted from the scheduled send instead of the actual one (the coordinated-omission
+   * view: a late client's lag is the user's wait too). Equal to TTFT and E2EL when nothing was late.
+   */
+  ttft_from_scheduled_ms?: MetricSummary;
+  e2el_from_scheduled_ms?: MetricSummary;
   errors: Record<string, number>;
+  /** The target's own message for the first error of each kind (a 500's `error.message`). */
+  error_messages?: Record<string, string>;
+  /** Set when some percentile came from an HDR histogram (a metric beyond a million values). */
+  percentiles?: 'hdr-histogram';
+}
+
+/** Where a run's records go as they finish: a run directory's results.jsonl, a summary, a sample. */
+export interface RecordSink {
+  add(record: RequestRecord): void;
 }
 
 /** One of `count` load generators that split a run between them (`--shard index/count`, 0-based). */
@@ -94,10 +112,8 @@ export interface RunOutcome {
 export interface LoadObserver {
   /** A request is about to be sent (after warm-up). */
   onSend?(): void;
-  /** A request finished (in open loop, its per-token ITL may only be filled in by the run's end). */
+  /** A request finished; its record is complete. */
   onRecord?(record: RequestRecord): void;
-  /** All requests are done and every record is complete. */
-  onRunEnd?(records: readonly RequestRecord[]): void;
 }
 
 /** What was run, written at the top of summary.json and the report. */
@@ -152,6 +168,15 @@ export interface ServerSample {
 export interface SweepPoint {
   pattern: LoadPattern;
   summary: RunSummary;
+  /**
+   * Open loop: requests sent per second over the span of the sends, and finished per second over the
+   * span of the finishes. Free of the drain tail that bends request_throughput on a short point: a
+   * stable endpoint finishes at the rate it is sent to, a saturated one at its capacity.
+   */
+  sent_per_s?: number;
+  finished_per_s?: number;
+  /** Successful requests the rates count. */
+  finished?: number;
   /** The point's own run directory, relative to the sweep's. */
   directory: string;
 }

@@ -17,14 +17,24 @@ export function parseSyntheticSpec(body: string): SyntheticOptions {
   // Split on commas that are not inside parentheses.
   for (const part of body.split(/,(?![^(]*\))/).filter(Boolean)) {
     const [key, value] = part.split('=');
-    if (value === undefined) throw new Error(`synthetic workload: expected key=value, got "${part}"`);
-    if (key === 'prompt') options.prompt = parseDistribution(value);
-    else if (key === 'output') options.output = parseDistribution(value);
-    else if (key === 'prefix') options.prefix = Number(value);
-    else throw new Error(`synthetic workload: unknown key "${key}" (prompt, output, prefix)`);
+    if (value === undefined || value.trim() === '') throw new Error(`--workload synthetic: expected key=value, got "${part}"`);
+    try {
+      if (key === 'prompt') options.prompt = parseDistribution(value);
+      else if (key === 'output') options.output = parseDistribution(value);
+      else if (key === 'prefix') options.prefix = prefixTokens(value);
+      else throw new Error(`unknown key "${key}" (prompt, output, prefix)`);
+    } catch (error) {
+      throw new Error(`--workload synthetic: ${key}=${value}: ${(error as Error).message.replace(/^--workload synthetic: /, '')}`);
+    }
   }
   return options;
 }
+
+const prefixTokens = (text: string): number => {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error('expected a whole number of tokens ≥ 0');
+  return value;
+};
 
 /** Prompts generated to an exact token count, lengths drawn from the given distributions. */
 export class SyntheticWorkload implements Workload {

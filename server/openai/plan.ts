@@ -3,7 +3,7 @@ import { sampleCount } from '../../common/distributions';
 import { generateTokenPieces } from '../../common/text/generator';
 import { generateJsonInstance } from '../../common/text/json-instance';
 import { piecesOf, type Tokenizer } from '../../common/text/tokenizer';
-import { drawReasoningTokens, type ReasoningConfig, type ReasoningEffort } from '../profiles/common';
+import { drawReasoningTokens, exceedsContextLength, type ReasoningConfig, type ReasoningEffort } from '../profiles/common';
 import type { Distribution } from '../../common/distributions';
 import { errors } from './errors';
 import type { ScriptedResponder } from './scripted';
@@ -20,7 +20,7 @@ export type ResponseFormat = { type: 'text' } | { type: 'json_object' } | { type
 
 /** What any generation endpoint asks for, once its own request shape is normalised. */
 export interface GenerationSpec {
-  /** The prompt's text (all messages), for echo, scripted matching and default seeding. */
+  /** The prompt's text (all messages, role-prefixed), for default seeding. */
   promptText: string;
   /** The last user message, which echo mode repeats. */
   lastUserText: string;
@@ -81,7 +81,7 @@ export interface PlannerContext {
 /** Validates lengths against the context window and plans each of the `n` choices. */
 export function planChoices(spec: GenerationSpec, context: PlannerContext): ChoicePlan[] {
   const room = context.contextLength - spec.promptTokens;
-  if (room <= 0 || (spec.maxTokens !== undefined && spec.maxTokens > room)) {
+  if (exceedsContextLength(context.contextLength, spec.promptTokens, spec.maxTokens)) {
     throw errors.contextLengthExceeded(context.contextLength, spec.promptTokens, spec.maxTokens ?? 0);
   }
   const requestSeed = spec.seed ?? mixSeeds('prompt', spec.promptText);
@@ -111,7 +111,7 @@ function planChoice(spec: GenerationSpec, context: PlannerContext, index: number
   };
 
   const tool = chooseTool(spec, rng);
-  const scripted = context.mode === 'scripted' ? context.scripted?.match(spec.promptText) : undefined;
+  const scripted = context.mode === 'scripted' ? context.scripted?.match(spec.lastUserText) : undefined;
   if (scripted?.tool_call || (!scripted && tool)) {
     const name = scripted?.tool_call?.name ?? tool!.name;
     const args = scripted?.tool_call ? JSON.stringify(scripted.tool_call.arguments ?? {}) : JSON.stringify(generateJsonInstance(tool!.parameters, rng.fork('tool')));

@@ -5,9 +5,9 @@ import { z } from 'zod';
 /** A fixtures file of match rules → responses, for deterministic application tests. */
 const ruleSchema = z
   .object({
-    /** Matches when the prompt contains this text (case-insensitive). */
+    /** Matches when the latest user message (the completions prompt) contains this text (case-insensitive). */
     contains: z.string().optional(),
-    /** Matches when this regular expression finds the prompt. */
+    /** Matches when this regular expression (case-insensitive) finds the latest user message. */
     regex: z.string().optional(),
     response: z.string().optional(),
     tool_call: z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()).optional() }).optional(),
@@ -24,11 +24,28 @@ export class ScriptedResponder {
     this.compiled = fixtures.rules.map((rule) => ({ rule, regex: rule.regex ? new RegExp(rule.regex, 'i') : undefined }));
   }
 
+  /** Reads a fixtures file; every problem names the file (and the rule). */
   static fromFile(path: string): ScriptedResponder {
-    return new ScriptedResponder(fixturesSchema.parse(parseYaml(readFileSync(path, 'utf8'))));
+    let raw: unknown;
+    try {
+      raw = parseYaml(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new Error(`fixtures file ${path}: ${(error as Error).message}`);
+    }
+    const parsed = fixturesSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(`fixtures file ${path}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+    for (const [index, rule] of parsed.data.rules.entries()) {
+      if (!rule.regex) continue;
+      try {
+        new RegExp(rule.regex, 'i');
+      } catch (error) {
+        throw new Error(`fixtures file ${path}: rules.${index}.regex: ${(error as Error).message}`);
+      }
+    }
+    return new ScriptedResponder(parsed.data);
   }
 
-  /** The first rule that matches, or the default response, or undefined (then text is generated). */
+  /** The first rule that matches the latest user message, or the default response, or undefined (then text is generated). */
   match(prompt: string): { response?: string; tool_call?: ScriptedRule['tool_call'] } | undefined {
     const lower = prompt.toLowerCase();
     for (const { rule, regex } of this.compiled) {

@@ -66,3 +66,9 @@ export const profileCommonShape = {
    */
   prompt_token_ratio: z.number().positive().max(100).default(1),
 };
+
+/** Whether a prompt and its asked output overflow the context window (vLLM's and OpenAI's 400 `context_length_exceeded`). */
+export function exceedsContextLength(contextLength: number, promptTokens: number, maxTokens?: number): boolean {
+  const room = contextLength - promptTokens;
+  return room <= 0 || (maxTokens !== undefined && maxTokens > room);
+}

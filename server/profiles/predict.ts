@@ -30,6 +30,8 @@ export interface Prediction {
   aggregate_tokens_per_s: number;
   /** Expected tokens per engine step (above 1 under speculative decoding). */
   tokens_per_step: number;
+  /** What the steady batch assumes that the engine would not do (more sequences than seats, KV beyond capacity). */
+  warnings: string[];
 }
 
 /**
@@ -47,12 +49,19 @@ export function predict(profile: Profile, input: PredictInput): Prediction {
   let tpot_ms: number;
   let tokensPerStep = 1;
   let overhead_ms = 0;
+  const warnings: string[] = [];
   if (profile.kind === 'empirical') {
     prefill_ms = distributionMean(profile.ttft_ms);
     tpot_ms = distributionMean(profile.itl_ms);
   } else {
     const setup = engineConfigOf(profile);
     overhead_ms = setup.apiOverhead_ms;
+    // The formula holds any batch; the engine does not: say where the answer stops describing it.
+    if (batch > setup.maxNumSeqs) warnings.push(`batch ${batch} is more than the profile's ${setup.maxNumSeqs} seats (max_num_seqs): the engine never decodes more at once; the rest would wait`);
+    const kvTokens = batch * (promptTokens + decodedTokens);
+    if (kvTokens > setup.kvCapacityTokens) {
+      warnings.push(`batch ${batch} × ${promptTokens + decodedTokens} tokens needs ${kvTokens} tokens of KV cache, more than the profile's ${Math.floor(setup.kvCapacityTokens)}: the engine would preempt or queue`);
+    }
     const others = Math.max(0, batch - 1);
     const meanContext = promptTokens + decodedTokens / 2;
     prefill_ms = 0;
@@ -85,5 +94,6 @@ export function predict(profile: Profile, input: PredictInput): Prediction {
     decode_tokens_per_s: 1000 / tpot_ms,
     aggregate_tokens_per_s: (1000 / tpot_ms) * batch,
     tokens_per_step: tokensPerStep,
+    warnings,
   };
 }

@@ -44,15 +44,26 @@ export function readProfileSource(nameOrPath: string): { raw: Record<string, unk
   const path = existsSync(nameOrPath) && ['.yaml', '.yml', '.json'].includes(extname(nameOrPath)) ? nameOrPath : builtinPath(nameOrPath);
   if (!path) throw new Error(`unknown profile "${nameOrPath}": not a file, and not a built-in (${builtinProfileNames().join(', ')})`);
   const text = readFileSync(path, 'utf8');
-  const raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
-  if (typeof raw !== 'object' || raw === null) throw new Error(`profile file ${path} does not hold an object`);
-  return { raw, name: basename(path, extname(path)) };
+  let raw: unknown;
+  try {
+    raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new Error(`profile file ${path}: ${(error as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`profile file ${path} does not hold an object`);
+  return { raw: raw as Record<string, unknown>, name: basename(path, extname(path)) };
 }
 
 /** A profile by built-in name, or from a YAML/JSON file. */
 export function loadProfile(nameOrPath: string): Profile {
   const { raw, name } = readProfileSource(nameOrPath);
-  return parseProfile(raw, name);
+  try {
+    return parseProfile(raw, name);
+  } catch (error) {
+    // A file's problems name the file, not only the profile inside it.
+    if (existsSync(nameOrPath) && !builtinPath(nameOrPath)) throw new Error(`${nameOrPath}: ${(error as Error).message}`);
+    throw error;
+  }
 }
 
 export const isPhysicsProfile = (profile: Profile): profile is PhysicsProfile & { name: string } => profile.kind === 'physics';

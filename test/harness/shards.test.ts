@@ -124,7 +124,7 @@ test('bad shard settings and mismatched shards fail with a message that names th
   expect(missing.stderr).toMatch(/nope is not a run directory/);
 });
 
-test('a run in which every request failed exits non-zero and says so, and still writes its directory', async () => {
+test("a run in which every request failed exits non-zero, says so with the target's message, and still writes its directory", async () => {
   const server = (await import('node:http')).createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     if (req.url?.endsWith('/models')) return void res.end(JSON.stringify({ data: [{ id: 'm' }] }));
@@ -135,9 +135,9 @@ test('a run in which every request failed exits non-zero and says so, and still 
   try {
     const out = join(directory, 'all-failed');
     const { port } = server.address() as { port: number };
-    const result = await runCli(['run', '--target', `http://127.0.0.1:${port}/v1`, '--shard', '0/2', '--concurrency', '2', '--requests', '4', '--scrape-interval', '0', '--out', out]);
+    const result = await runCli(['run', '--target', `http://127.0.0.1:${port}/v1`, '--shard', '0/2', '--concurrency', '2', '--requests', '4', '--scrape-interval', '0', '--warmup', '0', '--out', out]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/every request failed \(http_500 × 2\)/);
+    expect(result.stderr).toMatch(/every request failed \(http_500 × 2: boom\)/);
     expect(readRun(out).summary.failed).toBe(2);
   } finally {
     server.close();

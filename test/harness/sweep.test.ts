@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedLoopStart_ms, openLoopSchedule, rampedTime } from '../../harness/load/load-pattern';
-import { kneeIndex, pastSaturation } from '../../harness/load/sweep';
+import { kneeIndex, pastSaturation } from '../../harness/metrics/saturation';
 import { runCli } from '../helpers/cli';
 import type { RunSummary, SweepPoint } from '../../harness/types/run';
 

@@ -23,9 +23,10 @@ export function runCli(args: string[], interruptAfter_ms?: number, env?: NodeJS.
   });
 }
 
-/** A run directory's three files, parsed. */
+/** A run directory's three files, parsed; results.jsonl is in completion order, the records here by id. */
 export function readRun(directory: string) {
   const summary = JSON.parse(readFileSync(join(directory, 'summary.json'), 'utf8'));
   const lines = readFileSync(join(directory, 'results.jsonl'), 'utf8').trim().split('\n').filter(Boolean);
-  return { summary, records: lines.map((line) => JSON.parse(line)), report: readFileSync(join(directory, 'report.md'), 'utf8') };
+  const records = lines.map((line) => JSON.parse(line)).sort((a: { id: number }, b: { id: number }) => a.id - b.id);
+  return { summary, records, report: readFileSync(join(directory, 'report.md'), 'utf8') };
 }
