@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { defaultDirectory, runBenchmark, shardFrom, type RunResult } from '../harness';
+import { defaultDirectory, runBenchmark, shardFrom, targetHint, type RunResult } from '../harness';
 import { positiveInteger } from './flag-parsers';
 import { addWorkloadOptions, printRun, workloadOptionsFrom } from './load-options';
 import { addTargetOptions, interruptOnSigint, targetOptionsFrom } from './target';
@@ -26,20 +26,14 @@ export function runVerdict(result: RunResult, minimum?: MinimumGoodput): { messa
   if (summary.completed === 0 && summary.failed > 0) {
     const messages = summary.error_messages ?? {};
     const kinds = Object.entries(summary.errors).map(([kind, count]) => `${kind.replace(/: $/, '')} × ${count}${messages[kind] ? `: ${messages[kind]}` : ''}`).join(', ');
-    return { message: `every request failed (${kinds}) against ${result.info.target}${hintFor(summary.errors)}; ${result.directory ?? 'the records'} holds the records`, exitCode: 1 };
+    const status = Number(/^http_(\d+)/.exec(Object.keys(summary.errors)[0] ?? '')?.[1] ?? 0);
+    const hint = result.info.target.startsWith('http') ? targetHint(result.info.target, status) : '';
+    return { message: `every request failed (${kinds}) against ${result.info.target}${hint}; ${result.directory ?? 'the records'} holds the records`, exitCode: 1 };
   }
   if (!minimum) return undefined;
   const [measured, wanted, unit] = 'share' in minimum ? [(summary.slo_attainment ?? 0) * 100, minimum.share * 100, '% of requests'] : [summary.goodput ?? 0, minimum.per_s, ' req/s'];
   if (measured >= wanted) return undefined;
   return { message: `goodput ${measured.toFixed(2)}${unit} met the SLOs, below --min-goodput ${wanted}${unit}`, exitCode: GOODPUT_BELOW_MINIMUM_EXIT };
-}
-
-/** What to try when the failures say the key or the path is wrong. */
-export function hintFor(errors: Record<string, number>): string {
-  const kinds = Object.keys(errors);
-  if (kinds.some((kind) => /^http_40[13]\b/.test(kind))) return '; the target refused the key: set OPENAI_API_KEY, or name the variable holding it with --api-key-env NAME';
-  if (kinds.some((kind) => /^http_404\b/.test(kind))) return '; HTTP 404: does the --target base URL need /v1 (e.g. http://host:8000/v1)?';
-  return '';
 }
 
 export function runCommand(): Command {

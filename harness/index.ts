@@ -12,7 +12,7 @@ export { regenerateReport } from './api/report';
 export { merge, type MergeOptions, type MergeResult } from './api/merge';
 export { parseShard, shardFrom } from './load/shard';
 export { clientBoundWarning } from './telemetry/client-load';
-export { openTarget, type Target } from './api/target';
+export { openTarget, targetHint, type Target } from './api/target';
 export { DEFAULT_WORKLOAD, defaultDirectory, parseSlo } from './api/plan';
 export type { LiveMetricsOptions, OutputOptions, ProgressReporter, RunHooks, TargetOptions, WorkloadOptions } from './api/options';
 export { formatFitErrors, type CalibrationResult, type RunFit } from './calibrate/calibrate';

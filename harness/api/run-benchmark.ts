@@ -8,7 +8,8 @@ import type { RunInfo, RunSummary, ServerSample, Shard } from '../types/run';
 import { measure } from './measure';
 import type { LiveMetricsOptions, OutputOptions, RunHooks, TargetOptions, WorkloadOptions } from './options';
 import { describeLoad, loadPatternOf, parseSlo, runInfo, runPlanOf, vllmLoadSettings, workloadOf } from './plan';
-import { openTarget } from './target';
+import { openTarget, targetHint } from './target';
+import { WarmupFailedError } from '../load/runner';
 
 export interface BenchmarkOptions extends TargetOptions, WorkloadOptions, LiveMetricsOptions, OutputOptions, RunHooks {
   /** Also write vllm_result.json with vLLM `bench serve`'s field names. */
@@ -56,6 +57,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<RunR
       const recorder = new RunRecorder({ file: options.out ? join(options.out, 'results.jsonl') : undefined, slo });
       const { outcome, serverSamples, client } = await measure(target, workload, plan, options, options, shard ? `shard ${shard.index}/${shard.count}` : 'run', live, { sink: recorder }).catch(async (error) => {
         await recorder.close();
+        if (error instanceof WarmupFailedError) throw new Error(`${target.baseURL}: ${error.message}${targetHint(target.baseURL, error.record.status)}`);
         throw error;
       });
       const summary = recorder.summary(outcome.duration_s);

@@ -22,6 +22,8 @@ export interface Verdict {
   /** The relative difference of largest size, any run against the baseline (signed). */
   worst: number;
   within: boolean;
+  /** Runs with no value for it (every request failed): no verdict can be given. */
+  missing?: string[];
 }
 
 export interface Comparison {
@@ -41,7 +43,16 @@ const largest = (values: number[]) => values.reduce((worst, value) => (Math.abs(
 
 function compared(metric: string, stat: string, values: number[]): ComparedValue {
   const base = values[0];
-  return { metric, stat, values, deltas: values.map((value) => value - base), relative: values.map((value) => (base === 0 ? (value === 0 ? 0 : Infinity) : (value - base) / base)) };
+  const relative = values.map((value) => (!Number.isFinite(base) || !Number.isFinite(value) ? NaN : base === 0 ? (value === 0 ? 0 : Infinity) : (value - base) / base));
+  return { metric, stat, values, deltas: values.map((value) => value - base), relative };
+}
+
+/** A verdict on one row: the largest difference against the tolerance, or none when a run lacks the value. */
+function verdictOf(metric: string, basis: string, row: ComparedValue, labels: string[], tolerance: number): Verdict {
+  const missing = labels.filter((_, index) => !Number.isFinite(row.values[index]));
+  if (missing.length) return { metric, basis, worst: NaN, within: false, missing };
+  const worst = largest(row.relative);
+  return { metric, basis, worst, within: Math.abs(worst) <= tolerance };
 }
 
 /**
@@ -55,15 +66,14 @@ export function compareRuns(runs: LoadedRun[], labels: string[], tolerance: numb
   const rows: ComparedValue[] = [];
   const verdicts: Verdict[] = [];
   for (const metric of COMPARED_LATENCIES) {
-    for (const stat of COMPARED_STATS) rows.push(compared(metric, stat, runs.map((run) => (run.summary[metric] as MetricSummary)[stat])));
-    const worst = largest(rows[rows.length - COMPARED_STATS.length + 1].relative);
-    verdicts.push({ metric, basis: 'median', worst, within: Math.abs(worst) <= tolerance });
+    for (const stat of COMPARED_STATS) rows.push(compared(metric, stat, runs.map((run) => (run.summary[metric] as MetricSummary | undefined)?.[stat] ?? NaN)));
+    verdicts.push(verdictOf(metric, 'median', rows[rows.length - COMPARED_STATS.length + 1], labels, tolerance));
   }
   for (const metric of COMPARED_THROUGHPUTS) {
-    const row = compared(metric, 'value', runs.map((run) => run.summary[metric]));
+    // A run with no successful request has no throughput to compare, not a throughput of 0.
+    const row = compared(metric, 'value', runs.map((run) => (run.summary.completed > 0 ? run.summary[metric] : NaN)));
     rows.push(row);
-    const worst = largest(row.relative);
-    verdicts.push({ metric, basis: 'value', worst, within: Math.abs(worst) <= tolerance });
+    verdicts.push(verdictOf(metric, 'value', row, labels, tolerance));
   }
   return { labels, tolerance, framing, rows, verdicts };
 }
@@ -76,7 +86,12 @@ export function renderComparison(comparison: Comparison, charts: Array<{ file: s
   const { labels, framing, tolerance } = comparison;
   const others = labels.slice(1);
   const title = framing ? `# Real vs modeled: ${framing.real} (real) and ${framing.modeled} (modeled)` : `# tokenbench compare: ${labels.join(' vs ')}`;
-  const verdictRows = comparison.verdicts.map((verdict) => `| ${verdict.metric} (${verdict.basis}) | ${signedPercent(verdict.worst)} | ${verdict.within ? `✅ within ${(tolerance * 100).toFixed(0)}%` : `❌ outside ${(tolerance * 100).toFixed(0)}%`} |`);
+  const verdictRows = comparison.verdicts.map(
+    (verdict) =>
+      `| ${verdict.metric} (${verdict.basis}) | ${signedPercent(verdict.worst)} | ${
+        verdict.missing ? `⚠️ no verdict: no value in ${verdict.missing.join(', ')} (no successful request)` : verdict.within ? `✅ within ${(tolerance * 100).toFixed(0)}%` : `❌ outside ${(tolerance * 100).toFixed(0)}%`
+      } |`,
+  );
   const header = `| metric | stat | ${labels.join(' | ')} | ${others.map((label) => `Δ ${label}`).join(' | ')} | ${others.map((label) => `% ${label}`).join(' | ')} |`;
   const rule = `| --- | --- | ${labels.map(() => '---').join(' | ')} | ${others.map(() => '---').join(' | ')} | ${others.map(() => '---').join(' | ')} |`;
   const rows = comparison.rows.map((row) => `| ${row.metric} | ${row.stat} | ${row.values.map((value) => fmt(value)).join(' | ')} | ${row.deltas.slice(1).map((delta) => fmt(delta)).join(' | ')} | ${row.relative.slice(1).map(signedPercent).join(' | ')} |`);

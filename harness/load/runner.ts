@@ -26,7 +26,7 @@ export interface LoadControls {
 /** A warm-up request failed every attempt: the run stops before measuring, with the target's own words. */
 export class WarmupFailedError extends Error {
   constructor(readonly record: RequestRecord) {
-    super(`the warm-up request failed ${WARMUP_ATTEMPTS} times: ${record.error}${record.error_message ? ` (${record.error_message})` : ''}`);
+    super(`the warm-up request failed ${WARMUP_ATTEMPTS} times: ${record.error?.replace(/: $/, '')}${record.error_message ? ` (${record.error_message})` : ''}; nothing was measured`);
   }
 }
 

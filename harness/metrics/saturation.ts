@@ -28,8 +28,8 @@ export function pointRates(records: readonly RequestRecord[], count = records.le
 
 /**
  * Whether point `index` is past saturation: an open loop that finished requests clearly slower than it
- * sent them (under 90% of the sent rate, less a margin for the spread of latencies over the span of
- * sends, which shifts finishes against sends: its queue grows without bound); a closed loop whose output throughput grew by under 5% over the best so far
+ * sent them (under 90% of the sent rate, less a margin for the lightest point's spread of latencies
+ * over the span of sends, which shifts finishes against sends: its queue grows without bound); a closed loop whose output throughput grew by under 5% over the best so far
  * (more users only wait longer), or by under 25% while its median TTFT more than tripled (queueing
  * has set in); either with more than 10% failures.
  */
@@ -39,8 +39,11 @@ export function saturatedAt(points: readonly SweepPoint[], index: number): boole
   if (attempted > 0 && point.summary.failed / attempted > 0.1) return true;
   if (point.pattern.kind === 'open') {
     if (point.sent_per_s === undefined || point.finished_per_s === undefined) return point.summary.request_throughput < 0.9 * point.pattern.rate_per_s;
+    // Finishes lag sends by each request's latency: their span exceeds the sends' by at most the spread
+    // of latencies without queueing, which the lightest point measures (a queue's own growth must count).
     const sendSpan_s = Math.max(1, (point.finished ?? point.summary.completed) - 1) / point.sent_per_s;
-    const margin = Math.min(0.5, (point.summary.e2el_ms.p99 - point.summary.e2el_ms.min) / 1000 / sendSpan_s);
+    const lightest = points[0].summary.e2el_ms;
+    const margin = Math.min(0.5, Math.max(0, lightest.p99 - lightest.min) / 1000 / sendSpan_s);
     return point.finished_per_s < (0.9 - margin) * point.sent_per_s;
   }
   if (index === 0) return false;

@@ -4,7 +4,7 @@ import { saturatedAt } from '../metrics/saturation';
 import { offeredLoad } from '../types/run';
 import type { MetricSummary, RunInfo, RunSummary, SweepPoint } from '../types/run';
 
-const fmt = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
+const fmt = (value: number | null | undefined, digits = 2) => (typeof value !== 'number' || !Number.isFinite(value) ? '—' : value.toFixed(digits));
 
 function percentileRow(name: string, metric: MetricSummary): string {
   return `| ${name} | ${fmt(metric.mean)} | ${fmt(metric.median)} | ${fmt(metric.p90)} | ${fmt(metric.p95)} | ${fmt(metric.p99)} | ${fmt(metric.min)} | ${fmt(metric.max)} |`;

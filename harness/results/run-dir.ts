@@ -122,12 +122,15 @@ const RUN_INFO_KEYS = ['target', 'model', 'served_by', 'api', 'profile', 'worklo
 const everyInfoKeyListed: [Exclude<keyof RunInfo, (typeof RUN_INFO_KEYS)[number]>] extends [never] ? true : never = true;
 void everyInfoKeyListed;
 
+const METRIC_STATS = new Set(['mean', 'std', 'median', 'p90', 'p95', 'p99', 'min', 'max']);
+
 export function readRunDirectory(directory: string): LoadedRun {
   const summaryPath = join(directory, 'summary.json');
   if (!existsSync(summaryPath)) throw new Error(`${directory} is not a run directory (no summary.json)`);
   let both: Record<string, unknown>;
   try {
-    both = JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown>;
+    // JSON has no NaN: a metric with no values (a run where every request failed) was written as null.
+    both = JSON.parse(readFileSync(summaryPath, 'utf8'), (key, value) => (value === null && METRIC_STATS.has(key) ? NaN : value)) as Record<string, unknown>;
   } catch (error) {
     throw new Error(`${summaryPath}: not JSON (${(error as Error).message})`);
   }
