@@ -10,7 +10,7 @@ import { InvalidArgumentError } from 'commander';
 export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 const readNumber = (text: string): number => (text.trim() === '' ? NaN : Number(text));
-const range = (min: number, max: number) => (max === Infinity ? `at least ${min}` : `from ${min} to ${max}`);
+const range = (min: number, max: number) => (max >= Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`);
 
 /** A whole number in [min, max]. */
 export function integerIn(min: number, max = Number.MAX_SAFE_INTEGER): (text: string) => number {

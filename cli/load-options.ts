@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_WORKLOAD, renderSummaryTable, type RunResult, type WorkloadOptions } from '../harness';
+import { GOODPUT_BELOW_MINIMUM_EXIT, minimumGoodput } from './verdict';
 import { concurrency, nonNegativeInteger, nonNegativeSeconds, numberIn, positiveInteger, positiveNumber, positiveSeconds, rate } from './flag-parsers';
 
 /** Workload and load flags shared by `run` (real time, over HTTP), `simulate` (virtual time) and `sweep`. */
@@ -16,6 +17,7 @@ export function addWorkloadOptions(command: Command): Command {
     .option('--duration <s>', 'stop sending after this many seconds', positiveSeconds)
     .option('--ramp-up <s>', 'seconds over which concurrency or rate climbs to its full value', nonNegativeSeconds, 0)
     .option('--slo <spec>', 'goodput SLOs, e.g. ttft_ms=500,tpot_ms=50')
+    .option('--min-goodput <r|p%>', `with --slo: exit ${GOODPUT_BELOW_MINIMUM_EXIT} unless this many req/s (or this share of requests, e.g. 90%) met the SLOs`, minimumGoodput)
     .option('--seed <n>', 'seed for the workload and arrivals', nonNegativeInteger, 0)
     .option('--out <dir>', 'run directory (default reports/runs/<timestamp>)')
     .addOption(new Option('--json', 'print summary.json on stdout instead of the table'))

@@ -6,7 +6,7 @@ import { startServer } from '../server';
 import { describePinning, pinEventLoopThread } from '../common/cpu-pin';
 import { DEFAULT_PROFILE, hasComposition } from '../server/profiles';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
-import { nonNegativeInteger, port } from './flag-parsers';
+import { nonNegativeInteger, nonNegativeSeconds, port } from './flag-parsers';
 
 /** `--config FILE`: the same settings as the flags, as YAML; flags and environment win over it. */
 const serveConfigSchema = z.strictObject({
@@ -58,6 +58,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--fixtures <file>', 'scripted mode rules (YAML: rules: [{contains|regex, response|tool_call}])').env('TOKENBENCH_FIXTURES'))
     .addOption(new Option('--pin-cpu <n>', "Linux: run the server's event loop alone on this CPU, its helper threads on the others").env('TOKENBENCH_PIN_CPU').argParser(nonNegativeInteger))
     .addOption(new Option('--lora <names>', 'LoRA adapters the (first) model also serves, as extra model ids: NAME[,NAME...]').env('TOKENBENCH_LORA').argParser(loraNames))
+    .addOption(new Option('--drain-timeout <s>', 'on SIGTERM or Ctrl-C: seconds the streams in flight may take to finish before they are cut').env('TOKENBENCH_DRAIN_TIMEOUT').argParser(nonNegativeSeconds).default(30))
     .addOption(new Option('--stamp-writes', 'stamp receive and write times (monotonic ns) on streams, so a client on this machine can split latency into server and delivery').env('TOKENBENCH_STAMP_WRITES'));
   return addCompositionOptions(command).action(async (options) => {
       const config = options.config ? readServeConfig(options.config) : {};
@@ -81,10 +82,22 @@ export function serveCommand(): Command {
       });
       process.stdout.write(`tokenbench mock listening on ${running.url}\n  OpenAI base URL: ${running.baseURL}\n  models: ${[...running.context.models.keys()].join(', ')}\n`);
       if (pinned) process.stdout.write(`  ${describePinning(pinned)}\n`);
-      const shutdown = () => {
-        running.close().then(() => process.exit(0));
+      // SIGTERM (Kubernetes, docker stop) or Ctrl-C: drain the streams in flight, bounded; a second signal cuts them.
+      let draining = false;
+      const shutdown = (signal: NodeJS.Signals) => {
+        if (draining) {
+          process.stderr.write(`tokenbench mock: ${signal} again: closing every connection now\n`);
+          void running.close().then(() => process.exit(0));
+          return;
+        }
+        draining = true;
+        process.stderr.write(`tokenbench mock: ${signal}: no new requests (503); letting the streams in flight finish, up to ${options.drainTimeout} s\n`);
+        void running.drain(options.drainTimeout * 1000).then(({ finished, cut }) => {
+          process.stderr.write(`tokenbench mock: drained: ${finished} request(s) finished${cut ? `, ${cut} cut at the ${options.drainTimeout} s drain timeout` : ''}; exiting\n`);
+          process.exit(0);
+        });
       };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
+      process.on('SIGTERM', shutdown);
     });
 }

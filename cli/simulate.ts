@@ -3,6 +3,7 @@ import { defaultDirectory, simulate } from '../harness';
 import { DEFAULT_PROFILE } from '../server/profiles';
 import { addWorkloadOptions, printRun, workloadOptionsFrom } from './load-options';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
+import { checkMinimumGoodput, reportVerdict } from './verdict';
 
 export function simulateCommand(): Command {
   const command = new Command('simulate')
@@ -10,6 +11,7 @@ export function simulateCommand(): Command {
     .addOption(new Option('--profile <name|file>', `profile to simulate (default ${DEFAULT_PROFILE})`));
   addCompositionOptions(command);
   return addWorkloadOptions(command).action(async (options) => {
+    checkMinimumGoodput(options);
     const result = await simulate({
       ...workloadOptionsFrom(options),
       profile: profileFromOptions(options, DEFAULT_PROFILE),
@@ -17,5 +19,6 @@ export function simulateCommand(): Command {
       log: (line) => process.stderr.write(`${line}\n`),
     });
     printRun(result, options.json);
+    reportVerdict('simulate', result, options.minGoodput);
   });
 }

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { defaultDirectory, offeredLoad, sweep } from '../harness';
 import { DEFAULT_PROFILE } from '../server/profiles';
 import { profileFromOptions } from './profile-options';
@@ -16,6 +16,7 @@ export function sweepCommand(): Command {
     .option('--simulate', 'run each point on the virtual clock with --profile instead of over HTTP');
   addTargetOptions(command);
   return addWorkloadOptions(command).action(async (options) => {
+    if (options.minGoodput) throw new InvalidArgumentError('--min-goodput judges one run (run, simulate); a sweep reports goodput per point');
     const interrupt = interruptOnSigint(options.drainTimeout);
     try {
       const result = await sweep({

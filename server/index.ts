@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import { createServer, type ServerResponse, type Server } from 'node:http';
 import { Rng } from '../common/random';
 import { RealClock } from './engine/clock';
 import { createRequestListener } from './http/app';
@@ -38,6 +38,11 @@ export interface RunningServer {
   clock: RealClock;
   server: Server;
   close(): Promise<void>;
+  /**
+   * A graceful shutdown: stops accepting connections, answers new requests on open ones with 503,
+   * lets the streams in flight finish for up to `timeout_ms`, then closes whatever is left.
+   */
+  drain(timeout_ms: number): Promise<{ finished: number; cut: number }>;
 }
 
 /** Starts the mock: profiles → engines on one real clock → request listener → listening socket. */
@@ -67,6 +72,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     model.engine.onStep = (tokens, step_ms) => metrics.observeStep(model.id, tokens, step_ms / 1000);
   }
   const server = createServer(createRequestListener(context));
+  const active = new Set<ServerResponse>();
+  server.on('request', (_request, response: ServerResponse) => {
+    active.add(response);
+    response.once('close', () => active.delete(response));
+  });
   server.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -85,6 +95,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    drain: async (timeout_ms) => {
+      context.draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const before = active.size;
+      const deadline = Date.now() + timeout_ms;
+      while (active.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const cut = active.size;
+      server.closeAllConnections();
+      await closed;
+      return { finished: before - cut, cut };
     },
   };
 }

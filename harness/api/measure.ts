@@ -36,7 +36,7 @@ export async function measure(target: Target, workload: Workload, plan: RunPlan,
   try {
     await scraper?.start(performance.now());
     const watch = watchClientLoad();
-    const outcome = await runLoad(client, workload, plan, hooks.signal ?? new AbortController().signal, combineObservers({ onRecord: () => hooks.progress?.tick() }, { onRecord: hooks.onRecord }, live), { cancel: hooks.cancel, ...controls });
+    const outcome = await runLoad(client, workload, plan, hooks.signal ?? new AbortController().signal, combineObservers({ onRecord: () => hooks.progress?.tick() }, { onSend: hooks.onSend, onRecord: hooks.onRecord }, live), { cancel: hooks.cancel, ...controls });
     const clientLoad = watch.stop();
     if (clientLoad.client_bound) hooks.log?.(clientBoundWarning(clientLoad));
     return { outcome, serverSamples: (await scraper?.stop()) ?? [], client: clientLoad };

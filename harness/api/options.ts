@@ -87,6 +87,8 @@ export interface RunHooks {
   signal?: AbortSignal;
   /** Aborting cancels the requests still in flight (recorded `aborted`): the end of a drain, or a second Ctrl-C. */
   cancel?: AbortSignal;
+  /** A measured request is about to be sent. */
+  onSend?(): void;
   onRecord?(record: RequestRecord): void;
   progress?: ProgressReporter;
   /** One line at a time of what the run is doing (the CLI writes them to stderr). */

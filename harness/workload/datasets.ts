@@ -44,10 +44,28 @@ function lines(text: string, path: string): unknown[] {
     .map(([line, index]) => {
       try {
         return JSON.parse(line);
-      } catch {
-        throw new Error(`${path}:${index + 1}: not JSON`);
+      } catch (error) {
+        throw new Error(`${path}:${index + 1}: not JSON (${(error as Error).message})`);
       }
     });
+}
+
+/** A workload file's text; a missing or unreadable file is an error naming it and the workload kind. */
+export function readWorkloadFile(path: string, kind: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`--workload ${kind}:${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : (error as Error).message}`);
+  }
+}
+
+function parseJsonFile(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: not JSON (${(error as Error).message})`);
+  }
 }
 
 /** ShareGPT: the first human turn is the prompt; the reply after it, when present, sets the answer length (vLLM's rule). */
@@ -67,23 +85,23 @@ function sharegptRows(raw: unknown, tokenizer: Tokenizer, path: string): Dataset
 }
 
 /** JSONL of prompts (`prompt`/`text`) or of lengths (`prompt_tokens`/`input_length`, `output_tokens`/`output_length`/`max_tokens`). */
-function jsonlRows(entries: unknown[]): DatasetRow[] {
-  return entries.map((entry) => {
+function jsonlRows(entries: unknown[], path: string): DatasetRow[] {
+  return entries.map((entry, index) => {
     const row = entry as Record<string, unknown>;
     const prompt = typeof row.prompt === 'string' ? row.prompt : typeof row.text === 'string' ? row.text : undefined;
     const promptTokens = Number(row.prompt_tokens ?? row.input_length ?? row.input_tokens ?? NaN);
     const outputTokens = Number(row.output_tokens ?? row.output_length ?? row.max_tokens ?? NaN);
-    if (prompt === undefined && !Number.isFinite(promptTokens)) throw new Error('jsonl workload: each line needs "prompt" (text) or "prompt_tokens" (a length)');
+    if (prompt === undefined && !Number.isFinite(promptTokens)) throw new Error(`${path}: row ${index + 1}: a jsonl workload line needs "prompt" (text) or "prompt_tokens" (a length)`);
     return { prompt, promptTokens: Number.isFinite(promptTokens) ? promptTokens : undefined, outputTokens: Number.isFinite(outputTokens) ? outputTokens : undefined };
   });
 }
 
 /** OpenAI chat JSONL: request bodies (`{messages, max_tokens}`), bare or as Batch API lines (`{body: {...}}`). */
-function openaiChatRows(entries: unknown[]): DatasetRow[] {
-  return entries.map((entry) => {
+function openaiChatRows(entries: unknown[], path: string): DatasetRow[] {
+  return entries.map((entry, index) => {
     const line = entry as { body?: Record<string, unknown> } & Record<string, unknown>;
     const body = (line.body ?? line) as { messages?: Array<{ role: string; content: unknown }>; max_tokens?: number; max_completion_tokens?: number };
-    if (!Array.isArray(body.messages) || body.messages.length === 0) throw new Error('openai-chat workload: each line needs "messages"');
+    if (!Array.isArray(body.messages) || body.messages.length === 0) throw new Error(`${path}: row ${index + 1}: an openai-chat workload line needs "messages"`);
     const messages = body.messages.map((message) => ({ role: message.role, content: textOf(message.content) }));
     const outputTokens = body.max_completion_tokens ?? body.max_tokens;
     return { messages, outputTokens };
@@ -101,11 +119,11 @@ export class DatasetWorkload implements Workload {
     private readonly options: DatasetOptions,
     private readonly seed: number,
   ) {
-    const text = readFileSync(path, 'utf8');
+    const text = readWorkloadFile(path, format);
     this.rows =
-      format === 'sharegpt' ? sharegptRows(JSON.parse(text), this.tokenizer, path)
-      : format === 'jsonl' ? jsonlRows(lines(text, path))
-      : openaiChatRows(lines(text, path));
+      format === 'sharegpt' ? sharegptRows(parseJsonFile(text, path), this.tokenizer, path)
+      : format === 'jsonl' ? jsonlRows(lines(text, path), path)
+      : openaiChatRows(lines(text, path), path);
     if (this.rows.length === 0) throw new Error(`${path}: no usable rows for ${format}`);
   }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readWorkloadFile } from './datasets';
 import { Rng, mixSeeds } from '../../common/random';
 import { generateTokenPieces } from '../../common/text/generator';
 import { getTokenizer, type Tokenizer } from '../../common/text/tokenizer';
@@ -41,13 +41,19 @@ export function parseAzureTimestamp(text: string): number {
 
 /** Reads a trace file into rows (Azure 2023/2024 CSV, BurstGPT CSV, Mooncake JSONL). */
 export function readTrace(format: TraceFormat, path: string): TraceRow[] {
-  const text = readFileSync(path, 'utf8');
+  const text = readWorkloadFile(path, format);
   if (format === 'mooncake') {
     return text
       .split('\n')
-      .filter((line) => line.trim())
-      .map((line) => {
-        const row = JSON.parse(line);
+      .map((line, index) => [line, index] as const)
+      .filter(([line]) => line.trim())
+      .map(([line, index]) => {
+        let row: { timestamp?: unknown; input_length?: unknown; output_length?: unknown; hash_ids?: number[] };
+        try {
+          row = JSON.parse(line);
+        } catch (error) {
+          throw new Error(`${path}:${index + 1}: not JSON (${(error as Error).message})`);
+        }
         return { at_ms: Number(row.timestamp), inputTokens: Number(row.input_length), outputTokens: Number(row.output_length), hashIds: row.hash_ids };
       });
   }

@@ -42,7 +42,7 @@ export function createRequestListener(context: ServerContext): RequestListener {
     const path = routePath(req.url);
     // Anthropic's SDK sends its key as x-api-key.
     const apiKeyHeader = req.headers['x-api-key'];
-    const keyError = checkKey?.(req.headers.authorization ?? (typeof apiKeyHeader === 'string' ? `Bearer ${apiKeyHeader}` : undefined));
+    const keyError = context.draining ? errors.shuttingDown() : checkKey?.(req.headers.authorization ?? (typeof apiKeyHeader === 'string' ? `Bearer ${apiKeyHeader}` : undefined));
     const answer = keyError ? Promise.reject(keyError) : readJsonBody(req, BODY_LIMIT_BYTES).then((body) => route(body, req, res));
     answer.catch((error) => sendError(res, error, context, ANTHROPIC_PATHS.has(path) ? anthropicErrorBody : openaiErrorBody));
   };

@@ -18,4 +18,6 @@ export interface ServerContext {
   responses: ResponseStore;
   /** Stamp receive and write times on streamed responses (bench:harness splits latency with them). */
   stampWrites: boolean;
+  /** Set while shutting down: new requests get 503, those in flight finish. */
+  draining?: boolean;
 }

@@ -76,6 +76,7 @@ export const errors = {
     ),
   internal: (message = 'The server had an error while processing your request (injected fault).') =>
     new ApiError(500, message, 'server_error', 'internal_error'),
+  shuttingDown: () => new ApiError(503, 'The server is shutting down; retry the request on another replica.', 'server_error', 'service_unavailable', null, { connection: 'close' }),
   unavailable: (retryAfter_s: number) =>
     new ApiError(503, 'The engine is currently overloaded, please try again later (injected fault).', 'server_error', 'service_unavailable', null, {
       'retry-after': String(Math.max(1, Math.ceil(retryAfter_s))),

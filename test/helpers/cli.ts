@@ -10,15 +10,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `tokenbench` binary as a user would; optionally sends Ctrl-C after a delay. */
-export function runCli(args: string[], interruptAfter_ms?: number, env?: NodeJS.ProcessEnv): Promise<CliResult> {
+/** Runs the built `tokenbench` binary as a user would; optionally sends Ctrl-C after a delay (or one after each of several). */
+export function runCli(args: string[], interruptAfter_ms?: number | number[], env?: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data) => (stdout += data));
     child.stderr.on('data', (data) => (stderr += data));
-    if (interruptAfter_ms !== undefined) setTimeout(() => child.kill('SIGINT'), interruptAfter_ms);
+    for (const after_ms of interruptAfter_ms === undefined ? [] : ([] as number[]).concat(interruptAfter_ms)) setTimeout(() => child.kill('SIGINT'), after_ms);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

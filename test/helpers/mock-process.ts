@@ -16,7 +16,8 @@ export interface MockProcess {
  * event loop (docs/DESIGN.md §5). Resolves once the server prints its URL.
  */
 export function startMockProcess(args: string[], options: { cpus?: number[]; nodeArgs?: string[] } = {}): Promise<MockProcess> {
-  const command = [process.execPath, ...(options.nodeArgs ?? []), BIN, 'serve', '--port', '0', ...args];
+  // A short drain: closing a mock with streams still in flight (a stall) need not wait 30 s.
+  const command = [process.execPath, ...(options.nodeArgs ?? []), BIN, 'serve', '--port', '0', '--drain-timeout', '1', ...args];
   // On given CPUs only (taskset), so a co-located harness can have a CPU to itself.
   if (options.cpus) command.unshift('taskset', '-c', options.cpus.join(','));
   return startListeningProcess(command, 'tokenbench serve');
