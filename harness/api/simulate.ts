@@ -7,7 +7,7 @@ import type { OutputOptions, RunHooks, WorkloadOptions } from './options';
 import { describeLoad, loadPatternOf, parseSlo, runInfo, runPlanOf, workloadOf } from './plan';
 import type { RunResult } from './run-benchmark';
 
-export interface SimulateOptions extends WorkloadOptions, OutputOptions, Pick<RunHooks, 'log'> {
+export interface SimulateOptions extends WorkloadOptions, OutputOptions, Pick<RunHooks, 'log' | 'onRecord'> {
   /** A built-in profile name, a YAML/JSON file, or a parsed profile. */
   profile: string | Profile;
 }
@@ -30,7 +30,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const started_at = new Date().toISOString();
   const plan = runPlanOf(options, workload, pattern, 0);
   const recorder = new RunRecorder({ file: options.out ? join(options.out, 'results.jsonl') : undefined, slo: parseSlo(options.slo) });
-  const outcome = simulateOnVirtualClock(profile, workload, plan, recorder);
+  const onRecord = options.onRecord;
+  const outcome = simulateOnVirtualClock(profile, workload, plan, onRecord ? { add: (record) => (recorder.add(record), onRecord(record)) } : recorder);
   const summary = recorder.summary(outcome.duration_s);
   options.log?.(
     `tokenbench simulate: ${profile.name} (${describeKind(profile)}), ${workload.description}, ${load}: ` +
