@@ -15,17 +15,17 @@ export interface MockProcess {
  * Runs `tokenbench serve` in its own process, so a measuring client does not share the server's
  * event loop (docs/DESIGN.md §5). Resolves once the server prints its URL.
  */
-export function startMockProcess(args: string[], options: { cpus?: number[]; nodeArgs?: string[] } = {}): Promise<MockProcess> {
+export function startMockProcess(args: string[], options: { cpus?: number[]; nodeArgs?: string[]; stderr?: 'pipe' | 'inherit'; env?: NodeJS.ProcessEnv } = {}): Promise<MockProcess> {
   // A short drain: closing a mock with streams still in flight (a stall) need not wait 30 s.
   const command = [process.execPath, ...(options.nodeArgs ?? []), BIN, 'serve', '--port', '0', '--drain-timeout', '1', ...args];
   // On given CPUs only (taskset), so a co-located harness can have a CPU to itself.
   if (options.cpus) command.unshift('taskset', '-c', options.cpus.join(','));
-  return startListeningProcess(command, 'tokenbench serve');
+  return startListeningProcess(command, 'tokenbench serve', options.stderr, options.env);
 }
 
 /** Spawns a server process and resolves once it prints `listening on http://…` (tokenbench serve, scripts/llama/serve-llama.ts). */
-export function startListeningProcess(command: string[], name: string): Promise<MockProcess> {
-  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startListeningProcess(command: string[], name: string, stderr: 'pipe' | 'inherit' = 'inherit', env?: NodeJS.ProcessEnv): Promise<MockProcess> {
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', stderr], env: env ? { ...process.env, ...env } : process.env });
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (data) => {

@@ -41,6 +41,24 @@ test('scripted mode answers from the fixtures file, with tool calls, and generat
   }
 });
 
+test('scripted rules match the latest user message: an anchored regex works, and a system prompt or an earlier turn does not trigger a rule', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'tokenbench-fixtures-'));
+  const fixtures = join(directory, 'fixtures.yaml');
+  writeFileSync(fixtures, ['rules:', '  - regex: "^hello"', '    response: "Hi there."', '  - contains: refund', '    response: "Refunds take 5 days."', 'default: "I can help with refunds."'].join('\n'));
+  const mock = await startMock({ fixturesPath: fixtures });
+  try {
+    const client = new OpenAI({ baseURL: mock.baseURL, apiKey: 'x', maxRetries: 0 });
+    const chat = async (messages: OpenAI.ChatCompletionMessageParam[]) => (await client.chat.completions.create({ model: 'instant-model', messages })).choices[0].message.content;
+    // Before: rules saw "system: …\nuser: hello", so ^hello never matched.
+    expect(await chat([{ role: 'system', content: 'You are a support agent.' }, { role: 'user', content: 'hello, anyone?' }])).toBe('Hi there.');
+    expect(await chat([{ role: 'system', content: 'Never promise a refund.' }, { role: 'user', content: 'what are your hours?' }])).toBe('I can help with refunds.');
+    expect(await chat([{ role: 'user', content: 'I want a refund' }, { role: 'assistant', content: 'Refunds take 5 days.' }, { role: 'user', content: 'thanks' }])).toBe('I can help with refunds.');
+    expect((await client.completions.create({ model: 'instant-model', prompt: 'hello world', max_tokens: 10 })).choices[0].text).toBe('Hi there.');
+  } finally {
+    await mock.close();
+  }
+});
+
 test('the same server seed and prompt give the same answer across servers; another seed differs', async () => {
   const answers: string[] = [];
   for (const seed of [11, 11, 12]) {
