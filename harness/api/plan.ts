@@ -9,6 +9,7 @@ import type { WorkloadOptions } from './options';
 export const DEFAULT_WORKLOAD = 'synthetic:prompt=256,output=64';
 
 export function workloadOf(options: WorkloadOptions): Workload {
+  checkWorkloadOptions(options);
   if (options.workload !== undefined && typeof options.workload !== 'string') return options.workload;
   return parseWorkload(options.workload ?? DEFAULT_WORKLOAD, options.seed ?? 0, { start: options.traceStart ?? 0, limit: options.limit, speedup: options.speedup ?? 1 });
 }
@@ -44,7 +45,7 @@ export function checkWorkloadOptions(options: WorkloadOptions): void {
   for (const [key, valid, expected] of rules) {
     const value = options[key];
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isFinite(value) || !valid(value)) throw new Error(`${key} must be ${expected}, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || !valid(value)) throw new Error(`${key} must be ${expected}, got ${typeof value === 'number' ? value : JSON.stringify(value)}`);
   }
 }
 

@@ -53,7 +53,7 @@ function settingsTable(info: RunInfo): string[] {
 
 /** A plain Markdown report: what ran, the summary, a percentile table per metric, errors. */
 export function renderReport(info: RunInfo, summary: RunSummary, charts: ChartLink[] = [], server?: ServerBrief): string {
-  const errorRows = Object.entries(summary.errors).map(([kind, count]) => `| ${kind} | ${count} |`);
+  const errorRows = Object.entries(summary.errors).map(([kind, count]) => `| ${kind} | ${count} | ${(summary.error_messages?.[kind] ?? '—').replace(/\|/g, '\\|')} |`);
   return [
     `# tokenbench run${info.interrupted ? ' (interrupted)' : ''}`,
     '',
@@ -81,10 +81,15 @@ export function renderReport(info: RunInfo, summary: RunSummary, charts: ChartLi
     percentileRow('chunk gap', summary.chunk_gap_ms),
     percentileRow('E2EL', summary.e2el_ms),
     percentileRow('send lag', summary.send_lag_ms),
+    // The coordinated-omission view, when the client was late enough for it to differ.
+    ...(summary.ttft_from_scheduled_ms && summary.send_lag_ms.p99 > 1
+      ? [percentileRow('TTFT from scheduled send', summary.ttft_from_scheduled_ms), percentileRow('E2EL from scheduled send', summary.e2el_from_scheduled_ms!)]
+      : []),
     '',
+    ...(summary.percentiles === 'hdr-histogram' ? ['Metrics with over a million values are summarised from HDR histograms (3 significant digits); count, mean, std, min and max are exact.', ''] : []),
     '## Errors',
     '',
-    ...(errorRows.length ? ['| kind | count |', '| --- | --- |', ...errorRows] : ['None.']),
+    ...(errorRows.length ? ['| kind | count | the target said |', '| --- | --- | --- |', ...errorRows] : ['None.']),
     '',
     ...clientSection(info),
     ...(server

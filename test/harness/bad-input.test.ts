@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runBenchmark, simulate } from '../../harness';
 import { runCli } from '../helpers/cli';
 
 /**
@@ -88,7 +89,7 @@ test('a simulated prompt longer than the context window is rejected as serve rej
   const run = join(directory, 'too-long');
   const result = await runCli(['simulate', '--profile', 'llama-3.1-8b-h100', '--workload', 'synthetic:prompt=200000,output=10', '--requests', '3', '--out', run]);
   expect(result.stderr).toMatch(/every request failed|context/);
-  const summary = JSON.parse(require('node:fs').readFileSync(join(run, 'summary.json'), 'utf8'));
+  const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
   expect(summary.errors).toEqual({ 'http_400: context_length_exceeded': 3 });
   expect(summary.error_messages['http_400: context_length_exceeded']).toMatch(/maximum context length is 131072 tokens/);
   expect(result.code).toBe(1);
@@ -100,3 +101,10 @@ test('predict --batch 1e9 says the engine has fewer seats and less KV cache than
   expect(result.stderr).toMatch(/warning: batch 1000000000 is more than the profile's 256 seats \(max_num_seqs\)/);
   expect(result.stderr).toMatch(/tokens of KV cache, more than the profile's \d+: the engine would preempt or queue/);
 }, 30_000);
+
+test('the library applies the same rules: a zero, negative or non-number load option is an error, never a silent default', async () => {
+  await expect(runBenchmark({ profile: 'instant', rate: 0 })).rejects.toThrow('rate must be above 0 (requests per second), got 0');
+  await expect(simulate({ profile: 'instant', concurrency: Number('abc') })).rejects.toThrow('concurrency must be a whole number ≥ 1, got NaN');
+  await expect(simulate({ profile: 'instant', requests: -3 })).rejects.toThrow('requests must be a whole number ≥ 1, got -3');
+  await expect(simulate({ profile: 'instant', speedup: 0, workload: 'burstgpt:traces/BurstGPT_1_first400.csv' })).rejects.toThrow('speedup must be above 0, got 0');
+});
