@@ -12,7 +12,8 @@ export function addCompositionOptions(command: Command): Command {
     .addOption(new Option('--kv <precision>', 'KV-cache precision').choices(KV_PRECISIONS))
     .addOption(new Option('--max-num-seqs <n>', 'batch size limit').argParser(positiveInteger))
     .addOption(new Option('--spec-decode <spec>', 'speculative decoding, e.g. gamma=4,accept=0.7[,draft=llama-3.2-1b][,method=mtp]'))
-    .addOption(new Option('--reasoning <spec>', 'hidden reasoning, e.g. effort=medium[,tokens=600][,stream=true]'));
+    .addOption(new Option('--reasoning <spec>', 'hidden reasoning, e.g. effort=medium[,tokens=600][,stream=true]'))
+    .addOption(new Option('--no-prefix-caching', "turn the batch engine's automatic prefix caching off (on by default, as in vLLM v1)"));
 }
 
 export { profileFromOptions } from '../server/profiles';

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { startServer } from '../server';
 import { describePinning, pinEventLoopThread } from '../common/cpu-pin';
-import { DEFAULT_PROFILE, hasComposition } from '../server/profiles';
+import { DEFAULT_PROFILE, hasComposition, loadProfile } from '../server/profiles';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
 import { nonNegativeInteger, nonNegativeSeconds, port } from './flag-parsers';
 
@@ -66,7 +66,9 @@ export function serveCommand(): Command {
       const profileOption: string[] | undefined = options.profile === undefined ? undefined : ([] as string[]).concat(options.profile).flatMap((entry) => entry.split(',')).map((name) => name.trim()).filter(Boolean);
       const named = profileOption ?? config.profiles ?? (config.profile ? [config.profile] : undefined);
       // Composition flags describe one physics profile (built on the first --profile when one is named).
-      const profiles = hasComposition(options) ? [profileFromOptions({ ...options, profile: named?.[0] }, DEFAULT_PROFILE)] : (named ?? [DEFAULT_PROFILE]);
+      const chosen = hasComposition(options) ? [profileFromOptions({ ...options, profile: named?.[0] }, DEFAULT_PROFILE)] : (named ?? [DEFAULT_PROFILE]);
+      // --no-prefix-caching applies to every served model.
+      const profiles = options.prefixCaching === false ? chosen.map((profile) => ({ ...(typeof profile === 'string' ? loadProfile(profile) : profile), prefix_caching: false })) : chosen;
       const pinCpu = options.pinCpu ?? config.pin_cpu;
       const pinned = pinCpu === undefined ? undefined : await pinEventLoopThread(pinCpu);
       const running = await startServer({

@@ -107,7 +107,7 @@ export class StreamClient {
     const record = emptyRecord(work.index, scheduled_ms, work.promptTokens, work.outputTokens);
     const chunks: ContentChunk[] = [];
     let firstReasoning_ms: number | null = null;
-    let usage: { prompt_tokens?: number; completion_tokens?: number; completion_tokens_details?: { reasoning_tokens?: number } } | undefined;
+    let usage: { prompt_tokens?: number; completion_tokens?: number; completion_tokens_details?: { reasoning_tokens?: number }; prompt_tokens_details?: { cached_tokens?: number } } | undefined;
     let streamError: string | null = null;
     let sawDone = false;
     let now_ms = 0;
@@ -213,6 +213,7 @@ export class StreamClient {
   private finish(record: RequestRecord, chunks: ContentChunk[], usage: any, firstReasoning_ms: number | null): Promise<void> | void {
     record.ttfrt_ms = firstReasoning_ms;
     if (usage?.prompt_tokens !== undefined) record.prompt_tokens = usage.prompt_tokens;
+    if (typeof usage?.prompt_tokens_details?.cached_tokens === 'number') record.cached_tokens = usage.prompt_tokens_details.cached_tokens;
     record.reasoning_tokens = usage?.completion_tokens_details?.reasoning_tokens ?? 0;
     if (chunks.length === 0) {
       record.output_tokens = usage?.completion_tokens ?? 0;

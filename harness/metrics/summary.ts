@@ -37,6 +37,9 @@ export class RunAccumulator {
   private good = 0;
   private inputTokens = 0;
   private outputTokens = 0;
+  /** Prompt tokens of requests whose endpoint reported its cache, and those it found cached. */
+  private reportedCacheTokens = 0;
+  private cachedTokens = 0;
   private readonly errors: Record<string, number> = {};
   private readonly errorMessages: Record<string, string> = {};
 
@@ -59,6 +62,10 @@ export class RunAccumulator {
     this.completed++;
     this.inputTokens += record.prompt_tokens;
     this.outputTokens += record.output_tokens;
+    if (record.cached_tokens !== undefined) {
+      this.reportedCacheTokens += record.prompt_tokens;
+      this.cachedTokens += record.cached_tokens;
+    }
     const tpot = tpotOf(record);
     this.metrics.ttft_ms.add(record.ttft_ms!);
     this.metrics.e2el_ms.add(record.e2el_ms!);
@@ -66,8 +73,9 @@ export class RunAccumulator {
     this.metrics.ttft_from_scheduled_ms.add(record.ttft_ms! + lag_ms);
     this.metrics.e2el_from_scheduled_ms.add(record.e2el_ms! + lag_ms);
     if (tpot !== undefined) this.metrics.tpot_ms.add(tpot);
-    for (const gap of record.itl_ms) this.metrics.itl_ms.add(gap);
-    for (const gap of record.chunk_gaps_ms) this.metrics.chunk_gap_ms.add(gap);
+    // Compact records (calibration fixtures, other tools' files) may leave the per-token arrays out.
+    for (const gap of record.itl_ms ?? []) this.metrics.itl_ms.add(gap);
+    for (const gap of record.chunk_gaps_ms ?? []) this.metrics.chunk_gap_ms.add(gap);
     if (this.slo && meetsSlo(record, this.slo, tpot)) this.good++;
   }
 
@@ -96,6 +104,7 @@ export class RunAccumulator {
       e2el_from_scheduled_ms: this.metrics.e2el_from_scheduled_ms.summary(),
       errors: { ...this.errors },
       ...(Object.keys(this.errorMessages).length ? { error_messages: { ...this.errorMessages } } : {}),
+      ...(this.reportedCacheTokens > 0 ? { cached_prompt_tokens: this.cachedTokens, prefix_cache_hit_rate: this.cachedTokens / this.reportedCacheTokens } : {}),
       ...(this.approximate ? { percentiles: 'hdr-histogram' as const } : {}),
     };
     if (this.slo && Object.keys(this.slo).length > 0) {

@@ -93,11 +93,13 @@ export function forEachJsonLine(path: string, each: (row: unknown) => void): voi
     const parse = (line: string) => {
       lineNumber++;
       if (!line.trim()) return;
+      let row: unknown;
       try {
-        each(JSON.parse(line));
+        row = JSON.parse(line);
       } catch (error) {
         throw new Error(`${path}:${lineNumber}: not a JSON line (${(error as Error).message})`);
       }
+      each(row);
     };
     for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
       const lines = (rest + decoder.decode(buffer.subarray(0, read), { stream: true })).split('\n');

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Rng } from '../../common/random';
-import { createEngine, QueueFullError, VirtualClock } from '../../server/engine';
+import { coarseBlockHashes, createEngine, QueueFullError, VirtualClock } from '../../server/engine';
 import { drawReasoningTokens, exceedsContextLength, type Profile } from '../../server/profiles';
 import { applyChunkTimings, emptyRecord } from '../metrics/record';
 import { arrivalsOf, closedLoopStart_ms } from '../load/load-pattern';
@@ -12,6 +12,9 @@ export interface SimulationOutcome extends RunOutcome {
   /** Wall-clock seconds the simulation took (the run's own `duration_s` is simulated time). */
   wall_s: number;
   preemptions: number;
+  /** The engine's own counts: prompt tokens looked up in its prefix cache, and found. */
+  prefixCacheQueries: number;
+  prefixCacheHits: number;
 }
 
 /**
@@ -50,10 +53,15 @@ export function simulateOnVirtualClock(profile: Profile, workload: Workload, pla
     const arrivals_ms: number[] = [];
     const chunkTokens: number[] = [];
     let delivered = 0;
+    const blockSize = engine.prefixBlockSize;
+    const blockHashes = blockSize && shape.sharedBlocks ? coarseBlockHashes(shape.sharedBlocks, shape.promptTokens, blockSize) : undefined;
     try {
       engine.submit(
-        { id: String(index), promptTokens: shape.promptTokens, outputTokens: reasoningTokens + shape.outputTokens },
+        { id: String(index), promptTokens: shape.promptTokens, outputTokens: reasoningTokens + shape.outputTokens, ...(blockHashes?.length ? { blockHashes } : {}) },
         {
+          onScheduled(_at_ms, cachedTokens) {
+            if (blockSize) record.cached_tokens = Math.min(shape.promptTokens, cachedTokens);
+          },
           onTokens(count, at_ms) {
             const before = delivered;
             delivered += count;
@@ -113,5 +121,7 @@ export function simulateOnVirtualClock(profile: Profile, workload: Workload, pla
     interrupted: false,
     wall_s: (performance.now() - wallStart) / 1000,
     preemptions: engine.stats().preemptions,
+    prefixCacheQueries: engine.stats().prefixCacheQueries,
+    prefixCacheHits: engine.stats().prefixCacheHits,
   };
 }

@@ -22,6 +22,8 @@ export interface RequestRecord {
    * tokenizer differs, prompt_tokens / requested_prompt_tokens is its tokens per ours. Absent in old runs.
    */
   requested_prompt_tokens?: number;
+  /** Prompt tokens the endpoint found in its prefix cache (usage.prompt_tokens_details.cached_tokens), when it says. */
+  cached_tokens?: number;
   output_tokens: number;
   reasoning_tokens: number;
   /** What the workload asked for. */

@@ -56,6 +56,12 @@ export interface RunSummary {
   errors: Record<string, number>;
   /** The target's own message for the first error of each kind (a 500's `error.message`). */
   error_messages?: Record<string, string>;
+  /**
+   * Prompt tokens the endpoint reported found in its prefix cache (usage.prompt_tokens_details.cached_tokens),
+   * and their share of the prompt tokens of the requests that reported it.
+   */
+  cached_prompt_tokens?: number;
+  prefix_cache_hit_rate?: number;
   /** Set when some percentile came from an HDR histogram (a metric beyond a million values). */
   percentiles?: 'hdr-histogram';
 }

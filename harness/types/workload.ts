@@ -18,8 +18,18 @@ export interface WorkloadRequest {
   at_ms?: number;
 }
 
+/**
+ * Which of a prompt's tokens it shares with other prompts, without its text: named blocks of
+ * `blockTokens` tokens from the start (a Mooncake row's hash_ids, a synthetic shared prefix); equal
+ * names, equal tokens. The simulator's prefix cache reads it.
+ */
+export interface SharedBlocks {
+  blockTokens: number;
+  hashes: ReadonlyArray<string | number>;
+}
+
 /** A request's lengths and timing without its text: all the simulator needs. */
-export type RequestShape = Pick<WorkloadRequest, 'index' | 'promptTokens' | 'outputTokens' | 'at_ms'>;
+export type RequestShape = Pick<WorkloadRequest, 'index' | 'promptTokens' | 'outputTokens' | 'at_ms'> & { sharedBlocks?: SharedBlocks };
 
 export interface Workload {
   readonly description: string;

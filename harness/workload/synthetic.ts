@@ -57,7 +57,11 @@ export class SyntheticWorkload implements Workload {
 
   shape(index: number): RequestShape {
     const rng = new Rng(this.seed).fork(index);
-    return { index, promptTokens: sampleCount(this.options.prompt, rng.fork('prompt'), 1), outputTokens: sampleCount(this.options.output, rng.fork('output'), 1) };
+    const promptTokens = sampleCount(this.options.prompt, rng.fork('prompt'), 1);
+    const shape: RequestShape = { index, promptTokens, outputTokens: sampleCount(this.options.output, rng.fork('output'), 1) };
+    // Every prompt starts with the same prefix text: one shared block of that many tokens.
+    if (this.options.prefix > 0 && promptTokens > this.options.prefix) shape.sharedBlocks = { blockTokens: this.options.prefix, hashes: [`synthetic-prefix:${this.seed}`] };
+    return shape;
   }
 
   request(index: number): WorkloadRequest {

@@ -108,7 +108,16 @@ export class TraceWorkload implements Workload {
 
   shape(index: number): RequestShape {
     const row = this.rows[index];
-    return { index, promptTokens: Math.max(1, row.inputTokens), outputTokens: Math.max(1, row.outputTokens), at_ms: this.arrival_ms(index) };
+    const shape: RequestShape = { index, promptTokens: Math.max(1, row.inputTokens), outputTokens: Math.max(1, row.outputTokens), at_ms: this.arrival_ms(index) };
+    if (row.hashIds?.length) shape.sharedBlocks = { blockTokens: MOONCAKE_BLOCK_TOKENS, hashes: row.hashIds.map((id, position) => this.blockKey(row, id, position)) };
+    return shape;
+  }
+
+  /** A block's identity as its text is built: a partial last block is its hash and its length (blockPrompt's key). */
+  private blockKey(row: TraceRow, id: number, position: number): number {
+    const ids = row.hashIds!;
+    const tokens = position === ids.length - 1 ? Math.max(1, row.inputTokens - MOONCAKE_BLOCK_TOKENS * (ids.length - 1)) : MOONCAKE_BLOCK_TOKENS;
+    return id * 1024 + (tokens === MOONCAKE_BLOCK_TOKENS ? 0 : tokens);
   }
 
   request(index: number): WorkloadRequest {
@@ -123,7 +132,7 @@ export class TraceWorkload implements Workload {
     return ids
       .map((id, position) => {
         const tokens = position === ids.length - 1 ? Math.max(1, row.inputTokens - MOONCAKE_BLOCK_TOKENS * (ids.length - 1)) : MOONCAKE_BLOCK_TOKENS;
-        const key = id * 1024 + (tokens === MOONCAKE_BLOCK_TOKENS ? 0 : tokens);
+        const key = this.blockKey(row, id, position);
         let text = this.blockText.get(key);
         if (text === undefined) {
           text = generateTokenPieces(this.tokenizer, tokens, new Rng(mixSeeds(this.seed, 'block', id))).join('');

@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from './clock';
 import type { Rng } from '../../common/random';
 import type { BatchEngineConfig } from '../profiles/engine-config';
 import { prefillAttentionSum as prefillAttentionSumOf, type StepShape } from '../profiles/step-cost';
+import { BlockPool } from './block-pool';
 import { adaptersOf, QueueFullError, type EngineStats, type GenerationHandle, type GenerationRequest, type GenerationSink, type InferenceEngine } from './types';
 
 interface Sequence {
@@ -14,7 +15,12 @@ interface Sequence {
   prefillTarget: number;
   prefilled: number;
   delivered: number;
-  blocks: number;
+  /** The KV blocks it holds (ids in the pool), and those beyond the pool a lone sequence may overflow into. */
+  blockIds: number[];
+  overflowBlocks: number;
+  /** The prompt's full-block hashes, and how many of its blocks are registered in the prefix cache. */
+  hashes: readonly string[];
+  registered: number;
   arrivalTimer?: TimerHandle;
   notifiedScheduled: boolean;
 }
@@ -41,7 +47,10 @@ export class BatchEngine implements InferenceEngine {
   private readonly running: Sequence[] = [];
   private readonly totalBlocks: number;
   private readonly watermarkBlocks: number;
-  private usedBlocks = 0;
+  private readonly pool: BlockPool;
+  private overflowBlocks = 0;
+  private prefixCacheQueries = 0;
+  private prefixCacheHits = 0;
   /** True while an iteration is scheduled or running; new work joins at the next iteration. */
   private busy = false;
   private preemptions = 0;
@@ -57,6 +66,7 @@ export class BatchEngine implements InferenceEngine {
   ) {
     this.totalBlocks = Math.floor(setup.kvCapacityTokens / setup.blockSize);
     this.watermarkBlocks = Math.floor(this.totalBlocks * WATERMARK_FRACTION);
+    this.pool = new BlockPool(this.totalBlocks, setup.prefixCaching);
   }
 
   submit(request: GenerationRequest, sink: GenerationSink): GenerationHandle {
@@ -69,12 +79,15 @@ export class BatchEngine implements InferenceEngine {
       prefillTarget: Math.max(1, Math.round(request.promptTokens * this.setup.promptTokenRatio)),
       prefilled: 0,
       delivered: 0,
-      blocks: 0,
+      blockIds: [],
+      overflowBlocks: 0,
+      hashes: request.blockHashes ?? [],
+      registered: 0,
       notifiedScheduled: false,
     };
     const handle = { cancel: () => this.cancel(sequence) };
     if (request.outputTokens <= 0) {
-      sink.onScheduled?.(this.clock.now_ms());
+      sink.onScheduled?.(this.clock.now_ms(), 0);
       this.finish(sequence, this.clock.now_ms());
       return handle;
     }
@@ -97,7 +110,23 @@ export class BatchEngine implements InferenceEngine {
       lastStep_ms: this.lastStep_ms,
       runningAdapters: adaptersOf(this.running),
       waitingAdapters: adaptersOf(this.waiting),
+      prefixCacheQueries: this.prefixCacheQueries,
+      prefixCacheHits: this.prefixCacheHits,
     };
+  }
+
+  /** Blocks held by running sequences, overflow included. */
+  private get usedBlocks(): number {
+    return this.pool.usedBlocks + this.overflowBlocks;
+  }
+
+  get prefixBlockSize(): number | undefined {
+    return this.setup.prefixCaching ? this.setup.blockSize : undefined;
+  }
+
+  /** The block pool (tests check its accounting). */
+  get blocks(): BlockPool {
+    return this.pool;
   }
 
   /** Iterations run so far (for tests and the simulator's report). */
@@ -149,18 +178,33 @@ export class BatchEngine implements InferenceEngine {
 
   /** Grows a sequence's block table to hold `tokens`; false when the cache is full. */
   private grow(sequence: Sequence, tokens: number): boolean {
-    const extra = this.blocksFor(tokens) - sequence.blocks;
+    const extra = this.blocksFor(tokens) - sequence.blockIds.length - sequence.overflowBlocks;
     if (extra <= 0) return true;
+    const ids = this.pool.grow(extra);
+    if (ids) {
+      sequence.blockIds.push(...ids);
+      return true;
+    }
     // A sequence alone may overflow rather than deadlock (its context limit was checked upstream).
-    if (this.usedBlocks + extra > this.totalBlocks && this.running.length > 1) return false;
-    sequence.blocks += extra;
-    this.usedBlocks += extra;
+    if (this.running.length > 1) return false;
+    this.overflow(sequence, extra);
     return true;
   }
 
+  /** Blocks beyond the pool: only a lone sequence that cannot otherwise progress holds them. */
+  private overflow(sequence: Sequence, blocks: number): void {
+    const fromPool = this.pool.grow(Math.min(blocks, this.pool.freeBlocks)) ?? [];
+    sequence.blockIds.push(...fromPool);
+    sequence.overflowBlocks += blocks - fromPool.length;
+    this.overflowBlocks += blocks - fromPool.length;
+  }
+
   private release(sequence: Sequence): void {
-    this.usedBlocks -= sequence.blocks;
-    sequence.blocks = 0;
+    this.pool.release(sequence.blockIds);
+    sequence.blockIds = [];
+    this.overflowBlocks -= sequence.overflowBlocks;
+    sequence.overflowBlocks = 0;
+    sequence.registered = 0;
   }
 
   /** Preemption by recompute (vLLM's default): drop the victim's KV and put it back at the head of the queue. */
@@ -207,18 +251,28 @@ export class BatchEngine implements InferenceEngine {
     while (!preemptedThisStep && this.waiting.length > 0 && this.running.length < this.setup.maxNumSeqs && budget > 0) {
       const sequence = this.waiting[0];
       const needed = this.blocksFor(sequence.prefillTarget + 1);
-      const fits = this.usedBlocks + needed + this.watermarkBlocks <= this.totalBlocks;
+      // The longest cached prefix of full blocks, leaving at least one token to compute (it samples the next).
+      const cached = Math.min(this.pool.cachedPrefix(sequence.hashes), Math.floor((sequence.prefillTarget - 1) / this.setup.blockSize));
+      const fresh = needed - cached;
+      const fits = this.pool.freeNeeded(sequence.hashes, cached, fresh) + this.watermarkBlocks <= this.pool.freeBlocks;
       if (!fits && this.running.length > 0) break;
       this.waiting.shift();
       sequence.state = 'running';
-      sequence.blocks = needed;
-      this.usedBlocks += needed;
+      const ids = this.pool.allocate(sequence.hashes, cached, fits ? fresh : 0);
+      sequence.blockIds = ids ?? [];
+      // Alone and too big for what is free: it overflows rather than deadlock.
+      if (!fits) this.overflow(sequence, needed - sequence.blockIds.length);
+      const cachedTokens = ids ? cached * this.setup.blockSize : 0;
+      sequence.registered = ids ? cached : 0;
+      sequence.prefilled = cachedTokens;
+      this.prefixCacheQueries += sequence.prefillTarget;
+      this.prefixCacheHits += cachedTokens;
       this.running.push(sequence);
       if (!sequence.notifiedScheduled) {
         sequence.notifiedScheduled = true;
-        sequence.sink.onScheduled?.(now_ms);
+        sequence.sink.onScheduled?.(now_ms, cachedTokens);
       }
-      const tokens = Math.min(sequence.prefillTarget, budget);
+      const tokens = Math.min(sequence.prefillTarget - cachedTokens, budget);
       prefill.push({ sequence, tokens });
       budget -= tokens;
     }
@@ -272,6 +326,9 @@ export class BatchEngine implements InferenceEngine {
     for (const { sequence, tokens } of plan.prefill) {
       if (sequence.state !== 'running') continue;
       sequence.prefilled += tokens;
+      // Its prompt blocks now computed become shareable.
+      const computed = Math.min(sequence.hashes.length, Math.floor(sequence.prefilled / this.setup.blockSize), sequence.blockIds.length);
+      for (; sequence.registered < computed; sequence.registered++) this.pool.register(sequence.blockIds[sequence.registered], sequence.hashes[sequence.registered]);
       // The last prefill chunk samples the next token (the first one, or the one after a recompute).
       if (sequence.prefilled >= sequence.prefillTarget) this.deliver(sequence, 1, end_ms);
     }

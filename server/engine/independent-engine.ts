@@ -47,13 +47,16 @@ export class IndependentEngine implements InferenceEngine {
       lastStep_ms: 0,
       runningAdapters: adaptersOf(this.running),
       waitingAdapters: adaptersOf(this.waiting),
+      // No KV cache is modeled: nothing is looked up.
+      prefixCacheQueries: 0,
+      prefixCacheHits: 0,
     };
   }
 
   private start(sequence: Sequence): void {
     const now = this.clock.now_ms();
     this.running.add(sequence);
-    sequence.sink.onScheduled?.(now);
+    sequence.sink.onScheduled?.(now, 0);
     if (sequence.request.outputTokens <= 0) {
       this.finish(sequence, now);
       return;

@@ -9,6 +9,8 @@ import type { Rng } from '../../common/random';
 export * from './types';
 export { RealClock, VirtualClock, type Clock } from './clock';
 export { BatchEngine } from './batch-engine';
+export { BlockPool } from './block-pool';
+export { blockHashesOfTokens, coarseBlockHashes } from './block-hashes';
 
 /** The scheduler that serves a profile's kind, on the given clock. */
 export function createEngine(profile: Profile, clock: Clock, rng: Rng): InferenceEngine {

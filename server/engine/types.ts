@@ -8,12 +8,17 @@ export interface GenerationRequest {
   outputTokens: number;
   /** The LoRA adapter this request runs, if any. */
   adapter?: string;
+  /**
+   * The prompt's full KV blocks (in the engine's block size) as chained hashes: equal hashes, equal
+   * prefixes (blockHashesOfTokens, traceBlockHashes). Absent: nothing to share.
+   */
+  blockHashes?: readonly string[];
 }
 
 /** Receives a sequence's progress, each call carrying the time (ms on the engine's clock) it was due. */
 export interface GenerationSink {
-  /** The sequence left the waiting queue and its prefill began. */
-  onScheduled?(at_ms: number): void;
+  /** The sequence left the waiting queue and its prefill began, after `cachedTokens` found in the prefix cache. */
+  onScheduled?(at_ms: number, cachedTokens: number): void;
   /** `count` more tokens are ready (several at once under speculative decoding). */
   onTokens(count: number, at_ms: number): void;
   /** All `outputTokens` were delivered. */
@@ -39,6 +44,9 @@ export interface EngineStats {
   /** LoRA adapters of the running and the waiting requests (vLLM's lora_requests_info). */
   runningAdapters: string[];
   waitingAdapters: string[];
+  /** Prompt tokens looked up in the prefix cache at admission, and those found (vLLM's prefix_cache_queries/hits). */
+  prefixCacheQueries: number;
+  prefixCacheHits: number;
 }
 
 /** Raised by `submit` when the waiting queue is full; the HTTP layer answers 429 with Retry-After. */
@@ -50,6 +58,8 @@ export class QueueFullError extends Error {
 
 export interface InferenceEngine {
   readonly clock: Clock;
+  /** The block size its prefix cache hashes prompts by; undefined when it has none (then no hashes are needed). */
+  readonly prefixBlockSize?: number;
   /** Called as each iteration is scheduled (batch engines only): tokens it processes and its duration. */
   onStep?: (tokens: number, step_ms: number) => void;
   submit(request: GenerationRequest, sink: GenerationSink): GenerationHandle;

@@ -7,6 +7,7 @@ import { usageOf } from '../openai/endpoint';
 import { startGeneration, type Delta } from '../openai/generation';
 import { planChoices, type ChoicePlan } from '../openai/plan';
 import { QueueFullError, type GenerationHandle } from '../engine/types';
+import { blockHashesOfTokens } from '../engine/block-hashes';
 import { SseWriter } from './sse-writer';
 import { decideFaults, FAULT_HEADER } from './faults';
 import type { ServerContext } from './context';
@@ -60,7 +61,13 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     const usage = usageOf(spec.promptTokens, plans);
     const clock = model.engine.clock;
     const arrival_ms = clock.now_ms();
-    const timing = { scheduled_ms: arrival_ms, first_ms: undefined as number | undefined, last_ms: arrival_ms };
+    const timing = { scheduled_ms: arrival_ms, first_ms: undefined as number | undefined, last_ms: arrival_ms, cachedTokens: 0 };
+    const onScheduled = (at_ms: number, cachedTokens: number) => {
+      timing.scheduled_ms = at_ms;
+      // In the model's tokens; the engine's may differ by the profile's prompt_token_ratio.
+      timing.cachedTokens = Math.min(spec.promptTokens, cachedTokens);
+      usage.prompt_tokens_details.cached_tokens = timing.cachedTokens;
+    };
     const totalSlots = plans.reduce((sum, plan) => sum + plan.reasoningTokens + Math.max(plan.contentPieces.length, plan.toolCalls[0]?.argumentPieces.length ?? 0), 0);
     let deliveredSlots = 0;
 
@@ -81,6 +88,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
         // vLLM's finished_reason values are stop, length and abort: a tool call finished as stop.
         finishReason: plans[0]?.finishReason === 'length' ? 'length' : 'stop',
         promptTokens: spec.promptTokens,
+        cachedTokens: timing.cachedTokens,
         generationTokens: usage.completion_tokens,
         maxChoiceGenerationTokens: Math.max(0, ...plans.map((plan) => plan.completionTokens)),
         maxTokens: spec.maxTokens,
@@ -99,7 +107,9 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     let handle: GenerationHandle | undefined;
     const submit = (listener: Parameters<typeof startGeneration>[4]) => {
       try {
-        handle = startGeneration(model.engine, identity.id, spec.promptTokens, plans, listener, model.adapter);
+        const blockSize = model.engine.prefixBlockSize;
+        const blockHashes = blockSize && spec.promptTokenIds ? blockHashesOfTokens(spec.promptTokenIds(), blockSize) : undefined;
+        handle = startGeneration(model.engine, identity.id, spec.promptTokens, plans, listener, model.adapter, blockHashes);
       } catch (error) {
         if (error instanceof QueueFullError) throw errors.queueFull(error.retryAfter_s);
         throw error;
@@ -120,7 +130,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
         });
         try {
           submit({
-            onScheduled: (at_ms) => (timing.scheduled_ms = at_ms),
+            onScheduled,
             onDelta: observeToken,
             onFinished: (at_ms) => {
               finishObservation(at_ms);
@@ -164,7 +174,7 @@ export function generationRoute<Schema extends z.ZodType<{ model: string }>>(sch
     // Choices whose finish reason already went out on their last delta.
     const finishSent = new Set<ChoicePlan>();
     submit({
-      onScheduled: (at_ms) => (timing.scheduled_ms = at_ms),
+      onScheduled,
       onDelta: (delta) => {
         observeToken(delta);
         deliveredSlots += delta.tokens;

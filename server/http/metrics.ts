@@ -29,6 +29,8 @@ export interface RequestObservation {
   model: string;
   finishReason: string;
   promptTokens: number;
+  /** Of them, found in the prefix cache (their prefill was skipped); 0 when absent. */
+  cachedTokens?: number;
   generationTokens: number;
   /** The most tokens any one choice generated (vLLM's max over the sequence group). */
   maxChoiceGenerationTokens: number;
@@ -120,6 +122,7 @@ export class ServerMetrics {
   readonly iterationTokens = this.histogram('vllm:iteration_tokens_total', 'Histogram of number of tokens per engine_step.', [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384]);
   readonly requestN = this.histogram('vllm:request_params_n', 'Histogram of the n request parameter.', [1, 2, 5, 10, 20]);
   private readonly preemptionsSeen = new Map<string, number>();
+  private readonly prefixCacheSeen = new Map<string, { queries: number; hits: number }>();
   readonly profileInfo = new Gauge({ name: 'tokenbench_profile_info', help: 'The latency profile serving each model.', labelNames: ['model_name', 'profile', 'kind'], registers: [this.registry] });
   readonly faults = new Counter({ name: 'tokenbench_faults_injected_total', help: 'Faults injected on purpose, by kind.', labelNames: ['model_name', 'fault'], registers: [this.registry] });
   readonly rejected = new Counter({ name: 'tokenbench_requests_rejected_total', help: 'Requests answered with an error, by HTTP status.', labelNames: ['status'], registers: [this.registry] });
@@ -209,9 +212,11 @@ export class ServerMetrics {
     series.requestPromptTokens.observe(observation.promptTokens);
     series.requestGenerationTokens.observe(observation.generationTokens);
     series.requestMaxGenerationTokens.observe(observation.maxChoiceGenerationTokens);
-    series.requestPrefillKvComputed.observe(observation.promptTokens);
-    series.promptTokensComputed.inc(observation.promptTokens);
-    series.promptTokensCached.inc(0);
+    const cached = observation.cachedTokens ?? 0;
+    series.requestPrefillKvComputed.observe(observation.promptTokens - cached);
+    series.promptTokensComputed.inc(observation.promptTokens - cached);
+    series.promptTokensCached.inc(cached);
+    this.promptTokensBySource.labels({ ...this.labelsFor(observation.model), source: 'local_cache_hit' }).inc(cached);
     if (observation.maxTokens !== undefined) series.requestMaxTokens.observe(observation.maxTokens);
     series.e2e.observe(observation.e2e_s);
     series.queueTime.observe(observation.queue_s);
@@ -252,9 +257,11 @@ export class ServerMetrics {
     // The engine keeps a running total; the counter advances by what is new since the last scrape.
     this.preemptions.inc(labels, stats.preemptions - (this.preemptionsSeen.get(model) ?? 0));
     this.preemptionsSeen.set(model, stats.preemptions);
-    // vLLM exports these from the first step; the mock has no prefix cache yet, so they stay at 0.
-    this.prefixCacheQueries.inc(labels, 0);
-    this.prefixCacheHits.inc(labels, 0);
+    // Running totals in the engine; the counters advance by what is new (0 without a prefix cache, exported from the start as vLLM does).
+    const seen = this.prefixCacheSeen.get(model) ?? { queries: 0, hits: 0 };
+    this.prefixCacheQueries.inc(labels, stats.prefixCacheQueries - seen.queries);
+    this.prefixCacheHits.inc(labels, stats.prefixCacheHits - seen.hits);
+    this.prefixCacheSeen.set(model, { queries: stats.prefixCacheQueries, hits: stats.prefixCacheHits });
     this.cacheConfig.set({ ...labels, block_size: String(stats.blockSize), num_gpu_blocks: String(stats.kvBlocksTotal) }, 1);
   }
 }

@@ -3,7 +3,7 @@ import { contentText, nonTextPartTokens, stopSequences, type EndpointFormat, typ
 import type { Delta } from './generation';
 import type { ChoicePlan, GenerationSpec, TokenLogprob } from './plan';
 import { sseData, SSE_DONE } from './sse';
-import { countChatPromptTokens, type CountableMessage } from '../../common/text/tokenizer';
+import { chatPromptTokenIds, countChatPromptTokens, type CountableMessage } from '../../common/text/tokenizer';
 
 const SYSTEM_FINGERPRINT = 'fp_tokenbench';
 
@@ -41,6 +41,7 @@ export const chatFormat: EndpointFormat<ChatCompletionRequest> = {
       lastUserText: contentText(lastUser?.content),
       lastRole: request.messages[request.messages.length - 1].role,
       promptTokens: countChatPromptTokens(tokenizer, messages, templateExtra) + imageTokens,
+      promptTokenIds: () => chatPromptTokenIds(tokenizer, messages, templateExtra),
       maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
       minTokens: request.min_tokens ?? undefined,
       ignoreEos: request.ignore_eos ?? false,

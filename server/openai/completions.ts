@@ -16,6 +16,13 @@ function promptTokenIds(prompt: CompletionRequest['prompt']): number {
   return (prompt as number[][]).reduce((sum, ids) => sum + ids.length, 0);
 }
 
+/** The token ids a prompt gave directly (a list of ids, or of lists). */
+function givenTokenIds(prompt: CompletionRequest['prompt']): number[] {
+  if (typeof prompt === 'string' || typeof prompt[0] === 'string') return [];
+  if (typeof prompt[0] === 'number') return prompt as number[];
+  return (prompt as number[][]).flat();
+}
+
 function legacyLogprobs(plan: ChoicePlan, from: number, to: number, offsetBase: number) {
   if (!plan.logprobs) return null;
   const slice = plan.logprobs.slice(from, to);
@@ -47,6 +54,7 @@ export const completionsFormat: EndpointFormat<CompletionRequest> = {
       lastRole: 'user',
       // A raw prompt has no chat template: its tokens are the text's tokens (or the ids given).
       promptTokens: tokenizer.count(text) + promptTokenIds(request.prompt),
+      promptTokenIds: () => [...tokenizer.encode(text), ...givenTokenIds(request.prompt)],
       maxTokens: request.max_tokens ?? undefined,
       minTokens: request.min_tokens ?? undefined,
       ignoreEos: request.ignore_eos ?? false,

@@ -18,7 +18,8 @@ export interface Delta {
 }
 
 export interface GenerationListener {
-  onScheduled?(at_ms: number): void;
+  /** Its prefill began, `cachedTokens` of the prompt found in the prefix cache. */
+  onScheduled?(at_ms: number, cachedTokens: number): void;
   onDelta(delta: Delta): void;
   onChoiceFinished?(choice: ChoicePlan, at_ms: number): void;
   onFinished(at_ms: number): void;
@@ -77,7 +78,7 @@ function runAfterWake(): void {
  * reports their text as it is due. Tokens of a choice that fall due in the same clock wake are
  * merged into one delta, so one SSE chunk carries them.
  */
-export function startGeneration(engine: InferenceEngine, requestId: string, promptTokens: number, plans: ChoicePlan[], listener: GenerationListener, adapter?: string): GenerationHandle {
+export function startGeneration(engine: InferenceEngine, requestId: string, promptTokens: number, plans: ChoicePlan[], listener: GenerationListener, adapter?: string, blockHashes?: readonly string[]): GenerationHandle {
   const handles: GenerationHandle[] = [];
   let remaining = plans.length;
   let cancelled = false;
@@ -108,12 +109,12 @@ export function startGeneration(engine: InferenceEngine, requestId: string, prom
     const order = revealOrder(plan);
     let next = 0;
     const handle = engine.submit(
-      { id: `${requestId}-${plan.index}`, promptTokens, outputTokens: order.length, ...(adapter ? { adapter } : {}) },
+      { id: `${requestId}-${plan.index}`, promptTokens, outputTokens: order.length, ...(adapter ? { adapter } : {}), ...(blockHashes ? { blockHashes } : {}) },
       {
-        onScheduled: (at_ms) => {
+        onScheduled: (at_ms, cachedTokens) => {
           if (!scheduledReported) {
             scheduledReported = true;
-            listener.onScheduled?.(at_ms);
+            listener.onScheduled?.(at_ms, cachedTokens);
           }
         },
         onTokens: (count, at_ms) => {

@@ -1,4 +1,4 @@
-import { countChatPromptTokens } from '../../common/text/tokenizer';
+import { chatPromptTokenIds, countChatPromptTokens } from '../../common/text/tokenizer';
 import type { EndpointFormat, ResponseIdentity, Usage } from './endpoint';
 import type { Delta } from './generation';
 import type { ChoicePlan, GenerationSpec } from './plan';
@@ -70,6 +70,7 @@ export const messagesFormat: EndpointFormat<MessagesRequest> = {
       lastUserText: lastUser ? blockText(lastUser.content) : '',
       lastRole,
       promptTokens: countChatPromptTokens(tokenizer, messages, request.tools?.length ? JSON.stringify(request.tools) : ''),
+      promptTokenIds: () => chatPromptTokenIds(tokenizer, messages, request.tools?.length ? JSON.stringify(request.tools) : ''),
       maxTokens: request.max_tokens,
       ignoreEos: false,
       stop: request.stop_sequences ?? [],

@@ -26,6 +26,8 @@ export interface GenerationSpec {
   lastUserText: string;
   lastRole: string;
   promptTokens: number;
+  /** The prompt's token ids as the model sees them, computed only when a prefix cache hashes them. */
+  promptTokenIds?: () => number[];
   maxTokens?: number;
   minTokens?: number;
   ignoreEos: boolean;

@@ -5,7 +5,7 @@ import type { ChoicePlan, GenerationSpec } from './plan';
 import { sseEvent } from './sse';
 import { errors } from './errors';
 import type { ConversationItem } from './response-store';
-import { countChatPromptTokens } from '../../common/text/tokenizer';
+import { chatPromptTokenIds, countChatPromptTokens } from '../../common/text/tokenizer';
 
 /**
  * The Responses API (`POST /v1/responses`): one output (n is always 1), streamed as typed events
@@ -119,6 +119,7 @@ export const responsesFormat: EndpointFormat<ResponsesRequest> = {
       lastUserText: lastUser?.content ?? '',
       lastRole,
       promptTokens: countChatPromptTokens(tokenizer, messages, request.tools?.length ? JSON.stringify(request.tools) : '') + extraTokens,
+      promptTokenIds: () => chatPromptTokenIds(tokenizer, messages, request.tools?.length ? JSON.stringify(request.tools) : ''),
       maxTokens: request.max_output_tokens ?? undefined,
       minTokens: request.min_tokens ?? undefined,
       ignoreEos: request.ignore_eos ?? false,

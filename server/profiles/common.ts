@@ -59,6 +59,11 @@ export const profileCommonShape = {
    */
   lora_step_overhead_us: z.number().nonnegative().default(0),
   /**
+   * Automatic prefix caching (on by default in vLLM v1 and SGLang): prompts that share full KV blocks
+   * with an earlier one skip their prefill. `--no-prefix-caching` turns it off.
+   */
+  prefix_caching: z.boolean().default(true),
+  /**
    * The modeled endpoint's prompt tokens per token of this profile's tokenizer (a calibrated twin of an
    * endpoint whose tokenizer splits text finer or coarser): a batch engine prefills and caches the prompt
    * at this many tokens per token counted, so the same text costs what it costs there; usage still reports

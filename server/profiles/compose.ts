@@ -13,6 +13,8 @@ export interface CompositionOptions {
   specDecode?: string;
   /** `effort=medium[,tokens=600][,stream=true]` */
   reasoning?: string;
+  /** commander's `--no-prefix-caching`: false turns the engine's prefix cache off (any profile). */
+  prefixCaching?: boolean;
 }
 
 function keyValues(text: string, flag: string, known: string[]): Record<string, string> {
@@ -60,6 +62,11 @@ export const hasComposition = (options: CompositionOptions): boolean =>
  * ids (`--hardware` and `--model` both needed) or override fields of the `--profile` they sit on.
  */
 export function profileFromOptions(options: CompositionOptions, fallback: string): Profile {
+  const profile = composedProfile(options, fallback);
+  return options.prefixCaching === false ? { ...profile, prefix_caching: false } : profile;
+}
+
+function composedProfile(options: CompositionOptions, fallback: string): Profile {
   if (!hasComposition(options)) return loadProfile(options.profile ?? fallback);
   let raw: Record<string, unknown> = {};
   let name = `${options.model}@${options.gpus ?? 1}x${options.hardware}`;

@@ -20,6 +20,8 @@ export interface BatchEngineConfig {
   loraStepOverhead_s: number;
   /** Engine tokens per prompt token counted (the profile's prompt_token_ratio). */
   promptTokenRatio: number;
+  /** Share KV blocks between prompts with a common prefix (vLLM's automatic prefix caching). */
+  prefixCaching: boolean;
 }
 
 /** The batch scheduler's view of a physics or fitted profile. */
@@ -35,6 +37,7 @@ export function engineConfigOf(profile: PhysicsProfile | FittedProfile): BatchEn
       apiOverhead_ms: profile.api_overhead_ms,
       loraStepOverhead_s: profile.lora_step_overhead_us * 1e-6,
       promptTokenRatio: profile.prompt_token_ratio,
+      prefixCaching: profile.prefix_caching,
     };
   }
   const setup = profile.physics;
@@ -49,5 +52,6 @@ export function engineConfigOf(profile: PhysicsProfile | FittedProfile): BatchEn
     apiOverhead_ms: setup.apiOverhead_ms,
     loraStepOverhead_s: profile.lora_step_overhead_us * 1e-6,
     promptTokenRatio: profile.prompt_token_ratio,
+    prefixCaching: profile.prefix_caching,
   };
 }
