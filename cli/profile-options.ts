@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { KV_PRECISIONS, WEIGHT_PRECISIONS } from '../server/profiles';
-import { positiveInteger } from './flag-parsers';
+import { KV_PRECISIONS, ROUTER_POLICIES, WEIGHT_PRECISIONS } from '../server/profiles';
+import { integerIn, positiveInteger } from './flag-parsers';
 
 /** The composition flags every command that takes a profile accepts (serve, simulate, predict). */
 export function addCompositionOptions(command: Command): Command {
@@ -13,7 +13,9 @@ export function addCompositionOptions(command: Command): Command {
     .addOption(new Option('--max-num-seqs <n>', 'batch size limit').argParser(positiveInteger))
     .addOption(new Option('--spec-decode <spec>', 'speculative decoding, e.g. gamma=4,accept=0.7[,draft=llama-3.2-1b][,method=mtp]'))
     .addOption(new Option('--reasoning <spec>', 'hidden reasoning, e.g. effort=medium[,tokens=600][,stream=true]'))
-    .addOption(new Option('--no-prefix-caching', "turn the batch engine's automatic prefix caching off (on by default, as in vLLM v1)"));
+    .addOption(new Option('--no-prefix-caching', "turn the batch engine's automatic prefix caching off (on by default, as in vLLM v1)"))
+    .addOption(new Option('--replicas <n>', 'data-parallel replicas, each a full engine on its own copy of the hardware, behind --router').argParser(integerIn(1, 1024)))
+    .addOption(new Option('--router <policy>', 'how requests are spread over --replicas').choices(ROUTER_POLICIES));
 }
 
 export { profileFromOptions } from '../server/profiles';

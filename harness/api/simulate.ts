@@ -32,7 +32,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const recorder = new RunRecorder({ file: options.out ? join(options.out, 'results.jsonl') : undefined, slo: parseSlo(options.slo) });
   const onRecord = options.onRecord;
   const outcome = simulateOnVirtualClock(profile, workload, plan, onRecord ? { add: (record) => (recorder.add(record), onRecord(record)) } : recorder);
-  const summary = recorder.summary(outcome.duration_s);
+  const summary = { ...recorder.summary(outcome.duration_s), engine: outcome.engine };
   options.log?.(
     `tokenbench simulate: ${profile.name} (${describeKind(profile)}), ${workload.description}, ${load}: ` +
       `${outcome.duration_s.toFixed(1)} simulated s in ${outcome.wall_s.toFixed(2)} wall s, ${outcome.preemptions} preemptions`,

@@ -92,6 +92,7 @@ export function renderReport(info: RunInfo, summary: RunSummary, charts: ChartLi
     ...(errorRows.length ? ['| kind | count | the target said |', '| --- | --- | --- |', ...errorRows] : ['None.']),
     '',
     ...clientSection(info),
+    ...engineSection(summary),
     ...(server
       ? [
           "## The server's view (scraped /metrics)",
@@ -173,5 +174,24 @@ function clientSection(info: RunInfo): string[] {
     `| CPU seconds per second | ${fmt(client.cpu_per_s)} |`,
     `| client-bound | ${yesNo(client.client_bound)} |`,
     '',
+  ];
+}
+
+/** A simulation's engine-side figures: preemptions, the prefix cache, and the replicas' load balance. */
+function engineSection(summary: RunSummary): string[] {
+  const engine = summary.engine;
+  if (!engine) return [];
+  const rate = (value: number | null) => (value === null ? '—' : `${fmt(value * 100, 1)}%`);
+  return [
+    "## The engine's view (simulation)",
+    '',
+    '| figure | value |',
+    '| --- | --- |',
+    `| preemptions | ${engine.preemptions} |`,
+    `| prefix cache hit rate (prompt tokens) | ${rate(engine.prefix_cache_hit_rate)} |`,
+    '',
+    ...(engine.replicas
+      ? ['| replica | requests routed | preemptions | prefix cache hit rate |', '| --- | --- | --- | --- |', ...engine.replicas.map((replica, index) => `| ${index} | ${replica.routed} | ${replica.preemptions} | ${rate(replica.prefix_cache_hit_rate)} |`), '']
+      : []),
   ];
 }

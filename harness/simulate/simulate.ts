@@ -6,15 +6,15 @@ import { applyChunkTimings, emptyRecord } from '../metrics/record';
 import { arrivalsOf, closedLoopStart_ms } from '../load/load-pattern';
 import type { Workload } from '../types/workload';
 import type { RequestRecord } from '../types/record';
-import type { RecordSink, RunOutcome, RunPlan } from '../types/run';
+import type { EngineFigures, RecordSink, RunOutcome, RunPlan } from '../types/run';
+import type { EngineStats } from '../../server/engine';
 
 export interface SimulationOutcome extends RunOutcome {
   /** Wall-clock seconds the simulation took (the run's own `duration_s` is simulated time). */
   wall_s: number;
   preemptions: number;
-  /** The engine's own counts: prompt tokens looked up in its prefix cache, and found. */
-  prefixCacheQueries: number;
-  prefixCacheHits: number;
+  /** The engine's own view at the end: preemptions, prefix-cache lookups and hits, each replica's share. */
+  engine: EngineFigures;
 }
 
 /**
@@ -121,7 +121,20 @@ export function simulateOnVirtualClock(profile: Profile, workload: Workload, pla
     interrupted: false,
     wall_s: (performance.now() - wallStart) / 1000,
     preemptions: engine.stats().preemptions,
-    prefixCacheQueries: engine.stats().prefixCacheQueries,
-    prefixCacheHits: engine.stats().prefixCacheHits,
+    engine: engineFigures(engine.stats()),
+  };
+}
+
+/** The server-side figures a simulation adds to its summary. */
+function engineFigures(stats: EngineStats): EngineFigures {
+  const hitRate = (queries: number, hits: number) => (queries > 0 ? hits / queries : null);
+  return {
+    preemptions: stats.preemptions,
+    prefix_cache_queries: stats.prefixCacheQueries,
+    prefix_cache_hits: stats.prefixCacheHits,
+    prefix_cache_hit_rate: hitRate(stats.prefixCacheQueries, stats.prefixCacheHits),
+    ...(stats.replicas
+      ? { replicas: stats.replicas.map((replica) => ({ routed: replica.routed, preemptions: replica.preemptions, prefix_cache_hit_rate: hitRate(replica.prefixCacheQueries, replica.prefixCacheHits) })) }
+      : {}),
   };
 }

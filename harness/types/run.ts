@@ -62,8 +62,21 @@ export interface RunSummary {
    */
   cached_prompt_tokens?: number;
   prefix_cache_hit_rate?: number;
+  /** A simulation's engine-side figures. */
+  engine?: EngineFigures;
   /** Set when some percentile came from an HDR histogram (a metric beyond a million values). */
   percentiles?: 'hdr-histogram';
+}
+
+/** What the engine itself saw in a simulation (summary.json's `engine`): the server side of the run. */
+export interface EngineFigures {
+  preemptions: number;
+  /** Prompt tokens looked up in the prefix cache at admission (recomputes included), found, and their ratio. */
+  prefix_cache_queries: number;
+  prefix_cache_hits: number;
+  prefix_cache_hit_rate: number | null;
+  /** Behind a router: each replica's requests, preemptions and hit rate (the load balance). */
+  replicas?: Array<{ routed: number; preemptions: number; prefix_cache_hit_rate: number | null }>;
 }
 
 /** Where a run's records go as they finish: a run directory's results.jsonl, a summary, a sample. */

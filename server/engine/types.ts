@@ -47,6 +47,8 @@ export interface EngineStats {
   /** Prompt tokens looked up in the prefix cache at admission, and those found (vLLM's prefix_cache_queries/hits). */
   prefixCacheQueries: number;
   prefixCacheHits: number;
+  /** Behind a router: each replica's own figures (vLLM's `engine` label), with the requests routed to it. */
+  replicas?: Array<EngineStats & { routed: number }>;
 }
 
 /** Raised by `submit` when the waiting queue is full; the HTTP layer answers 429 with Retry-After. */

@@ -240,28 +240,33 @@ export class ServerMetrics {
     );
   }
 
-  /** Copies an engine's gauges in, just before a scrape. */
+  /** Copies an engine's gauges in, just before a scrape: per replica under vLLM's `engine` label when it has several. */
   updateEngine(model: string, stats: EngineStats): void {
-    const labels = this.labelsFor(model);
     const ours = { model_name: model };
+    this.batchSize.set(ours, stats.lastBatchSize);
+    this.stepTime.set(ours, stats.lastStep_ms / 1000);
+    this.kvBlocksUsed.set(ours, stats.kvBlocksUsed);
+    this.kvBlocksFree.set(ours, Math.max(0, stats.kvBlocksTotal - stats.kvBlocksUsed));
+    (stats.replicas ?? [stats]).forEach((replica, index) => this.updateReplica(model, String(index), replica));
+  }
+
+  private updateReplica(model: string, engine: string, stats: EngineStats): void {
+    const labels = { model_name: model, engine };
+    const key = `${model}\u0000${engine}`;
     this.running.set(labels, stats.running);
     this.waiting.set(labels, stats.waiting);
     // Every waiting request waits for a seat or KV blocks; nothing here defers one.
     this.waitingByReason.set({ ...labels, reason: 'capacity' }, stats.waiting);
     this.waitingByReason.set({ ...labels, reason: 'deferred' }, 0);
     this.kvUsage.set(labels, stats.kvCacheUsage);
-    this.batchSize.set(ours, stats.lastBatchSize);
-    this.stepTime.set(ours, stats.lastStep_ms / 1000);
-    this.kvBlocksUsed.set(ours, stats.kvBlocksUsed);
-    this.kvBlocksFree.set(ours, Math.max(0, stats.kvBlocksTotal - stats.kvBlocksUsed));
-    // The engine keeps a running total; the counter advances by what is new since the last scrape.
-    this.preemptions.inc(labels, stats.preemptions - (this.preemptionsSeen.get(model) ?? 0));
-    this.preemptionsSeen.set(model, stats.preemptions);
-    // Running totals in the engine; the counters advance by what is new (0 without a prefix cache, exported from the start as vLLM does).
-    const seen = this.prefixCacheSeen.get(model) ?? { queries: 0, hits: 0 };
+    // The engine keeps running totals; the counters advance by what is new since the last scrape
+    // (0 without a prefix cache, exported from the start as vLLM does).
+    this.preemptions.inc(labels, stats.preemptions - (this.preemptionsSeen.get(key) ?? 0));
+    this.preemptionsSeen.set(key, stats.preemptions);
+    const seen = this.prefixCacheSeen.get(key) ?? { queries: 0, hits: 0 };
     this.prefixCacheQueries.inc(labels, stats.prefixCacheQueries - seen.queries);
     this.prefixCacheHits.inc(labels, stats.prefixCacheHits - seen.hits);
-    this.prefixCacheSeen.set(model, { queries: stats.prefixCacheQueries, hits: stats.prefixCacheHits });
+    this.prefixCacheSeen.set(key, { queries: stats.prefixCacheQueries, hits: stats.prefixCacheHits });
     this.cacheConfig.set({ ...labels, block_size: String(stats.blockSize), num_gpu_blocks: String(stats.kvBlocksTotal) }, 1);
   }
 }

@@ -37,6 +37,14 @@ export function drawReasoningTokens(reasoning: ReasoningConfig, effort: Reasonin
 }
 
 /** Fields every profile kind shares: what is served, how text is counted, how long answers run. */
+/**
+ * How a load balancer picks a replica: in turn; the one with the fewest requests outstanding (Envoy's
+ * least-request, llm-d's load scorer); or the one whose prefix cache holds the longest prefix of the
+ * prompt, the least loaded among equals (llm-d's prefix-cache-aware scorer, SGLang's cache-aware router).
+ */
+export const ROUTER_POLICIES = ['round-robin', 'least-loaded', 'prefix-aware'] as const;
+export type RouterPolicy = (typeof ROUTER_POLICIES)[number];
+
 export const profileCommonShape = {
   name: z.string().optional(),
   description: z.string().optional(),
@@ -63,6 +71,16 @@ export const profileCommonShape = {
    * with an earlier one skip their prefill. `--no-prefix-caching` turns it off.
    */
   prefix_caching: z.boolean().default(true),
+  /**
+   * Data-parallel replicas, each a full engine on its own copy of the hardware, behind a router
+   * (`--replicas N --router POLICY`). One replica by default.
+   */
+  fleet: z
+    .strictObject({
+      replicas: z.number().int().min(1).max(1024).default(1),
+      router: z.enum(ROUTER_POLICIES).default('round-robin'),
+    })
+    .default({ replicas: 1, router: 'round-robin' }),
   /**
    * The modeled endpoint's prompt tokens per token of this profile's tokenizer (a calibrated twin of an
    * endpoint whose tokenizer splits text finer or coarser): a batch engine prefills and caches the prompt

@@ -1,4 +1,5 @@
 import { loadProfile, parseProfile, readProfileSource, type Profile } from './registry';
+import type { RouterPolicy } from './common';
 
 /** The composition flags (`--hardware ID --gpus N --model ID --weights P ...`), as the CLI parsed them. */
 export interface CompositionOptions {
@@ -15,6 +16,15 @@ export interface CompositionOptions {
   reasoning?: string;
   /** commander's `--no-prefix-caching`: false turns the engine's prefix cache off (any profile). */
   prefixCaching?: boolean;
+  /** `--replicas N --router POLICY`: data-parallel replicas behind a router (any profile). */
+  replicas?: number;
+  router?: RouterPolicy;
+}
+
+/** What the serving flags change on any profile, composed or loaded: prefix caching and the fleet. */
+export function withServingOptions(profile: Profile, options: CompositionOptions): Profile {
+  const fleet = options.replicas !== undefined || options.router !== undefined ? { replicas: options.replicas ?? profile.fleet.replicas, router: options.router ?? profile.fleet.router } : profile.fleet;
+  return { ...profile, fleet, ...(options.prefixCaching === false ? { prefix_caching: false } : {}) };
 }
 
 function keyValues(text: string, flag: string, known: string[]): Record<string, string> {
@@ -62,8 +72,7 @@ export const hasComposition = (options: CompositionOptions): boolean =>
  * ids (`--hardware` and `--model` both needed) or override fields of the `--profile` they sit on.
  */
 export function profileFromOptions(options: CompositionOptions, fallback: string): Profile {
-  const profile = composedProfile(options, fallback);
-  return options.prefixCaching === false ? { ...profile, prefix_caching: false } : profile;
+  return withServingOptions(composedProfile(options, fallback), options);
 }
 
 function composedProfile(options: CompositionOptions, fallback: string): Profile {
