@@ -15,8 +15,11 @@ interface Block {
 }
 
 export class BlockPool {
-  private readonly blocks: Block[];
-  /** Free blocks that hold no cached prefix (taken first). */
+  // Blocks come into being when first taken: a simulation's engine is built thousands of times by
+  // calibrate, and a large cache holds hundreds of thousands of blocks it may never touch.
+  private readonly blocks: Block[] = [];
+  private neverTaken: number;
+  /** Free blocks that hold no cached prefix, once taken and given back (taken first). */
   private readonly uncached: number[] = [];
   /** Free blocks that hold a cached prefix, least recently freed first (Map keeps insertion order). */
   private readonly evictable = new Map<number, Block>();
@@ -29,9 +32,7 @@ export class BlockPool {
     /** Off: hashes are never registered, so nothing is ever shared (`--no-prefix-caching`). */
     readonly caching = true,
   ) {
-    this.blocks = Array.from({ length: totalBlocks }, (_, id) => ({ id, refs: 0 }));
-    // Popped from the end: block 0 is handed out first.
-    for (let id = totalBlocks - 1; id >= 0; id--) this.uncached.push(id);
+    this.neverTaken = totalBlocks;
   }
 
   /** Blocks held by running sequences (KV cache usage). */
@@ -41,7 +42,7 @@ export class BlockPool {
 
   /** Blocks a new allocation can get: never-cached ones plus evictable cached ones. */
   get freeBlocks(): number {
-    return this.uncached.length + this.evictable.size;
+    return this.uncached.length + this.neverTaken + this.evictable.size;
   }
 
   /** Cached blocks evicted so far. */
@@ -116,7 +117,7 @@ export class BlockPool {
 
   /** Reference count of a block (tests). */
   refsOf(id: number): number {
-    return this.blocks[id].refs;
+    return this.blocks[id]?.refs ?? 0;
   }
 
   /** The evictable blocks' ids, next to be evicted first (tests). */
@@ -135,6 +136,11 @@ export class BlockPool {
 
   private takeFresh(): number {
     let id = this.uncached.pop();
+    if (id === undefined && this.neverTaken > 0) {
+      // Block ids are handed out in order, 0 first.
+      id = this.totalBlocks - this.neverTaken--;
+      this.blocks[id] = { id, refs: 0 };
+    }
     if (id === undefined) {
       // Evict the least recently freed cached block: its prefix is forgotten.
       const [oldest] = this.evictable.keys();
