@@ -105,7 +105,7 @@ test('bad shard settings and mismatched shards fail with a message that names th
     [['--shard', '-1/2'], undefined, /--shard: "-1\/2" is not I\/N/],
     [['--shards', '3'], {}, /--shards 3: JOB_COMPLETION_INDEX .* is not set/],
     [['--shards', '3'], { JOB_COMPLETION_INDEX: 'x' }, /JOB_COMPLETION_INDEX .* is "x"/],
-    [['--shards', '0'], { JOB_COMPLETION_INDEX: '0' }, /shard count must be a whole number ≥ 1 \(got 0\)/],
+    [['--shards', '0'], { JOB_COMPLETION_INDEX: '0' }, /'--shards <n>' argument '0' is invalid\. Expected a whole number at least 1/],
     [['--shard', '0/3', '--concurrency', '2'], undefined, /concurrency 2 cannot be split over 3 shards/],
   ];
   for (const [flags, env, message] of cases) {
