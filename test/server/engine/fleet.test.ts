@@ -3,23 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { BatchEngine, coarseBlockHashes, FleetEngine, VirtualClock } from '../../../server/engine';
-import type { BatchEngineConfig } from '../../../server/profiles/engine-config';
+import { testEngineConfig } from '../../helpers/engine-config';
 import { Rng } from '../../../common/random';
 import { runCli } from '../../helpers/cli';
 import { startMockProcess } from '../../helpers/mock-process';
 
-const config: BatchEngineConfig = {
-  stepSeconds: (shape) => 0.005 + 1e-5 * (shape.prefillTokens + shape.decodeSeqs),
-  kvCapacityTokens: 16 * 4000,
-  blockSize: 16,
-  maxNumSeqs: 16,
-  maxNumBatchedTokens: 2048,
-  jitterSigma: 0,
-  apiOverhead_ms: 0,
-  loraStepOverhead_s: 0,
-  promptTokenRatio: 1,
-  prefixCaching: true,
-};
+const config = testEngineConfig({ stepSeconds: (shape) => 0.005 + 1e-5 * (shape.prefillTokens + shape.decodeSeqs), kvCapacityTokens: 16 * 4000, maxNumSeqs: 16, maxNumBatchedTokens: 2048 });
 
 const fleetOf = (policy: 'round-robin' | 'least-loaded' | 'prefix-aware', replicas = 3) => {
   const clock = new VirtualClock();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { BatchEngine, BlockPool, blockHashesOfTokens, coarseBlockHashes, VirtualClock } from '../../../server/engine';
-import type { BatchEngineConfig } from '../../../server/profiles/engine-config';
+import { testEngineConfig } from '../../helpers/engine-config';
 import { Rng } from '../../../common/random';
 
 describe('the block pool', () => {
@@ -105,18 +105,8 @@ describe('block accounting never leaks or double-frees (fast-check)', () => {
   });
 
   test('random submissions and cancellations on a small batch engine, preemptions included, end with every block free', () => {
-    const config: BatchEngineConfig = {
-      stepSeconds: (shape) => 0.001 + 1e-5 * (shape.prefillTokens + shape.decodeSeqs),
-      kvCapacityTokens: 16 * 40,
-      blockSize: 16,
-      maxNumSeqs: 8,
-      maxNumBatchedTokens: 128,
-      jitterSigma: 0,
-      apiOverhead_ms: 0,
-      loraStepOverhead_s: 0,
-      promptTokenRatio: 1,
-      prefixCaching: true,
-    };
+    // A cache of 40 blocks and a small token budget: preemptions and chunked prefills are common.
+    const config = testEngineConfig({ stepSeconds: (shape) => 0.001 + 1e-5 * (shape.prefillTokens + shape.decodeSeqs), kvCapacityTokens: 16 * 40, maxNumBatchedTokens: 128 });
     const request = fc.record({ family: fc.integer({ min: 0, max: 2 }), prompt: fc.integer({ min: 1, max: 160 }), output: fc.integer({ min: 1, max: 120 }), at_ms: fc.integer({ min: 0, max: 200 }), cancelAfter_ms: fc.option(fc.integer({ min: 0, max: 300 })) });
     fc.assert(
       fc.property(fc.array(request, { minLength: 1, maxLength: 30 }), (requests) => {
@@ -142,18 +132,7 @@ describe('block accounting never leaks or double-frees (fast-check)', () => {
 });
 
 test('a prompt that shares a cached prefix prefills only the rest: its first token comes sooner, by the saved prefill', () => {
-  const config: BatchEngineConfig = {
-    stepSeconds: (shape) => 0.002 + 1e-5 * shape.prefillTokens,
-    kvCapacityTokens: 16 * 1000,
-    blockSize: 16,
-    maxNumSeqs: 8,
-    maxNumBatchedTokens: 8192,
-    jitterSigma: 0,
-    apiOverhead_ms: 0,
-    loraStepOverhead_s: 0,
-    promptTokenRatio: 1,
-    prefixCaching: true,
-  };
+  const config = testEngineConfig({ stepSeconds: (shape) => 0.002 + 1e-5 * shape.prefillTokens, kvCapacityTokens: 16 * 1000 });
   const ttftOf = (prefixCaching: boolean) => {
     const clock = new VirtualClock();
     const engine = new BatchEngine(clock, { ...config, prefixCaching }, new Rng(1));
