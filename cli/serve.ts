@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { startServer } from '../server';
 import { describePinning, pinEventLoopThread } from '../common/cpu-pin';
-import { DEFAULT_PROFILE, hasComposition, loadProfile, withServingOptions } from '../server/profiles';
+import { DEFAULT_PROFILE, hasComposition, hasServingOptions, loadProfile, withServingOptions } from '../server/profiles';
 import { addCompositionOptions, profileFromOptions } from './profile-options';
 import { nonNegativeInteger, nonNegativeSeconds, port } from './flag-parsers';
 
@@ -67,9 +67,8 @@ export function serveCommand(): Command {
       const named = profileOption ?? config.profiles ?? (config.profile ? [config.profile] : undefined);
       // Composition flags describe one physics profile (built on the first --profile when one is named).
       const chosen = hasComposition(options) ? [profileFromOptions({ ...options, profile: named?.[0] }, DEFAULT_PROFILE)] : (named ?? [DEFAULT_PROFILE]);
-      // --no-prefix-caching, --replicas and --router apply to every served model.
-      const serving = options.prefixCaching === false || options.replicas !== undefined || options.router !== undefined;
-      const profiles = serving ? chosen.map((profile) => withServingOptions(typeof profile === 'string' ? loadProfile(profile) : profile, options)) : chosen;
+      // --no-prefix-caching, --replicas, --router and disaggregation apply to every served model.
+      const profiles = hasServingOptions(options) ? chosen.map((profile) => withServingOptions(typeof profile === 'string' ? loadProfile(profile) : profile, options)) : chosen;
       const pinCpu = options.pinCpu ?? config.pin_cpu;
       const pinned = pinCpu === undefined ? undefined : await pinEventLoopThread(pinCpu);
       const running = await startServer({

@@ -191,7 +191,7 @@ function engineSection(summary: RunSummary): string[] {
     `| prefix cache hit rate (prompt tokens) | ${rate(engine.prefix_cache_hit_rate)} |`,
     '',
     ...(engine.replicas
-      ? ['| replica | requests routed | preemptions | prefix cache hit rate |', '| --- | --- | --- | --- |', ...engine.replicas.map((replica, index) => `| ${index} | ${replica.routed} | ${replica.preemptions} | ${rate(replica.prefix_cache_hit_rate)} |`), '']
+      ? ['| replica | requests routed | preemptions | prefix cache hit rate |', '| --- | --- | --- | --- |', ...engine.replicas.map((replica, index) => `| ${replica.name ?? index} | ${replica.routed} | ${replica.preemptions} | ${rate(replica.prefix_cache_hit_rate)} |`), '']
       : []),
   ];
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Rng } from '../../common/random';
-import { coarseBlockHashes, createEngine, QueueFullError, VirtualClock } from '../../server/engine';
+import { coarseBlockHashes, createEngine, QueueFullError, replicaNames, VirtualClock } from '../../server/engine';
 import { drawReasoningTokens, exceedsContextLength, type Profile } from '../../server/profiles';
 import { applyChunkTimings, emptyRecord } from '../metrics/record';
 import { arrivalsOf, closedLoopStart_ms } from '../load/load-pattern';
@@ -128,13 +128,14 @@ export function simulateOnVirtualClock(profile: Profile, workload: Workload, pla
 /** The server-side figures a simulation adds to its summary. */
 function engineFigures(stats: EngineStats): EngineFigures {
   const hitRate = (queries: number, hits: number) => (queries > 0 ? hits / queries : null);
+  const names = stats.replicas ? replicaNames(stats.replicas) : [];
   return {
     preemptions: stats.preemptions,
     prefix_cache_queries: stats.prefixCacheQueries,
     prefix_cache_hits: stats.prefixCacheHits,
     prefix_cache_hit_rate: hitRate(stats.prefixCacheQueries, stats.prefixCacheHits),
     ...(stats.replicas
-      ? { replicas: stats.replicas.map((replica) => ({ routed: replica.routed, preemptions: replica.preemptions, prefix_cache_hit_rate: hitRate(replica.prefixCacheQueries, replica.prefixCacheHits) })) }
+      ? { replicas: stats.replicas.map((replica, index) => ({ name: names[index], routed: replica.routed, preemptions: replica.preemptions, prefix_cache_hit_rate: hitRate(replica.prefixCacheQueries, replica.prefixCacheHits) })) }
       : {}),
   };
 }

@@ -75,8 +75,8 @@ export interface EngineFigures {
   prefix_cache_queries: number;
   prefix_cache_hits: number;
   prefix_cache_hit_rate: number | null;
-  /** Behind a router: each replica's requests, preemptions and hit rate (the load balance). */
-  replicas?: Array<{ routed: number; preemptions: number; prefix_cache_hit_rate: number | null }>;
+  /** Behind a router: each replica's requests, preemptions and hit rate (the load balance); `prefill-0`, `decode-0`… when disaggregated. */
+  replicas?: Array<{ name?: string; routed: number; preemptions: number; prefix_cache_hit_rate: number | null }>;
 }
 
 /** Where a run's records go as they finish: a run directory's results.jsonl, a summary, a sample. */

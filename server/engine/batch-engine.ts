@@ -23,6 +23,8 @@ interface Sequence {
   registered: number;
   arrivalTimer?: TimerHandle;
   notifiedScheduled: boolean;
+  /** Its KV cache arrives computed from a prefill replica (until a preemption drops it). */
+  kvTransferred: boolean;
 }
 
 interface PlannedStep {
@@ -78,15 +80,17 @@ export class BatchEngine implements InferenceEngine {
       enginePromptTokens: Math.max(1, Math.round(request.promptTokens * this.setup.promptTokenRatio)),
       prefillTarget: Math.max(1, Math.round(request.promptTokens * this.setup.promptTokenRatio)),
       prefilled: 0,
-      delivered: 0,
+      // A transferred sequence's first token was sampled on the prefill replica.
+      delivered: request.kvTransferred ? 1 : 0,
       blockIds: [],
       overflowBlocks: 0,
-      hashes: request.blockHashes ?? [],
+      hashes: request.kvTransferred ? [] : (request.blockHashes ?? []),
       registered: 0,
       notifiedScheduled: false,
+      kvTransferred: request.kvTransferred === true,
     };
     const handle = { cancel: () => this.cancel(sequence) };
-    if (request.outputTokens <= 0) {
+    if (request.outputTokens <= sequence.delivered) {
       sink.onScheduled?.(this.clock.now_ms(), 0);
       this.finish(sequence, this.clock.now_ms());
       return handle;
@@ -213,6 +217,7 @@ export class BatchEngine implements InferenceEngine {
     this.running.splice(this.running.indexOf(victim), 1);
     victim.state = 'waiting';
     victim.prefilled = 0;
+    victim.kvTransferred = false;
     victim.prefillTarget = victim.enginePromptTokens + victim.delivered;
     this.waiting.unshift(victim);
     this.preemptions++;
@@ -250,6 +255,12 @@ export class BatchEngine implements InferenceEngine {
     // No admissions in a step that had to preempt: the cache is full, and the victim would thrash.
     while (!preemptedThisStep && this.waiting.length > 0 && this.running.length < this.setup.maxNumSeqs && budget > 0) {
       const sequence = this.waiting[0];
+      if (sequence.kvTransferred) {
+        if (!this.admitTransferred(sequence, now_ms, tokensPerDecodeSeq)) break;
+        decode.push(sequence);
+        budget -= tokensPerDecodeSeq;
+        continue;
+      }
       const needed = this.blocksFor(sequence.prefillTarget + 1);
       // The longest cached prefix of full blocks, leaving at least one token to compute (it samples the next).
       const cached = Math.min(this.pool.cachedPrefix(sequence.hashes), Math.floor((sequence.prefillTarget - 1) / this.setup.blockSize));
@@ -268,10 +279,7 @@ export class BatchEngine implements InferenceEngine {
       this.prefixCacheQueries += sequence.prefillTarget;
       this.prefixCacheHits += cachedTokens;
       this.running.push(sequence);
-      if (!sequence.notifiedScheduled) {
-        sequence.notifiedScheduled = true;
-        sequence.sink.onScheduled?.(now_ms, cachedTokens);
-      }
+      this.notifyScheduled(sequence, now_ms, cachedTokens);
       const tokens = Math.min(sequence.prefillTarget - cachedTokens, budget);
       prefill.push({ sequence, tokens });
       budget -= tokens;
@@ -301,6 +309,30 @@ export class BatchEngine implements InferenceEngine {
         prefillSeqs: prefill.length,
       },
     };
+  }
+
+  private notifyScheduled(sequence: Sequence, now_ms: number, cachedTokens: number): void {
+    if (sequence.notifiedScheduled) return;
+    sequence.notifiedScheduled = true;
+    sequence.sink.onScheduled?.(now_ms, cachedTokens);
+  }
+
+  /**
+   * Admits a sequence whose KV cache arrived from a prefill replica: blocks for its context and this
+   * step's token, no prefill (Mooncake's and DistServe's decode instances). False when they do not fit.
+   */
+  private admitTransferred(sequence: Sequence, now_ms: number, tokensPerDecodeSeq: number): boolean {
+    const needed = this.blocksFor(sequence.prefillTarget + sequence.delivered + tokensPerDecodeSeq);
+    const fits = needed + this.watermarkBlocks <= this.pool.freeBlocks;
+    if (!fits && this.running.length > 0) return false;
+    this.waiting.shift();
+    sequence.state = 'running';
+    sequence.blockIds = (fits ? this.pool.grow(needed) : undefined) ?? [];
+    if (!fits) this.overflow(sequence, needed - sequence.blockIds.length);
+    sequence.prefilled = sequence.prefillTarget;
+    this.running.push(sequence);
+    this.notifyScheduled(sequence, now_ms, 0);
+    return true;
   }
 
   /** Tokens a decoding sequence gains this step: 1, or 1 + accepted drafts (each accepted with α until the first miss). */

@@ -1,6 +1,6 @@
 import type { Clock } from './clock';
 import type { BlockPool } from './block-pool';
-import type { EngineStats, GenerationHandle, GenerationRequest, GenerationSink, InferenceEngine } from './types';
+import { combinedStats, type EngineStats, type GenerationHandle, type GenerationRequest, type GenerationSink, type InferenceEngine } from './types';
 
 import type { RouterPolicy } from '../profiles/common';
 
@@ -67,23 +67,6 @@ export class FleetEngine implements InferenceEngine {
 
   stats(): EngineStats {
     const each = this.replicas.map((replica) => replica.stats());
-    const sum = (pick: (stats: EngineStats) => number) => each.reduce((total, stats) => total + pick(stats), 0);
-    const blocksTotal = sum((stats) => stats.kvBlocksTotal);
-    return {
-      running: sum((stats) => stats.running),
-      waiting: sum((stats) => stats.waiting),
-      kvCacheUsage: blocksTotal > 0 ? sum((stats) => stats.kvBlocksUsed) / blocksTotal : 0,
-      kvBlocksUsed: sum((stats) => stats.kvBlocksUsed),
-      kvBlocksTotal: blocksTotal,
-      blockSize: each[0].blockSize,
-      preemptions: sum((stats) => stats.preemptions),
-      lastBatchSize: sum((stats) => stats.lastBatchSize),
-      lastStep_ms: Math.max(...each.map((stats) => stats.lastStep_ms)),
-      runningAdapters: [...new Set(each.flatMap((stats) => stats.runningAdapters))].sort(),
-      waitingAdapters: [...new Set(each.flatMap((stats) => stats.waitingAdapters))].sort(),
-      prefixCacheQueries: sum((stats) => stats.prefixCacheQueries),
-      prefixCacheHits: sum((stats) => stats.prefixCacheHits),
-      replicas: each.map((stats, index) => ({ ...stats, routed: this.routed[index] })),
-    };
+    return { ...combinedStats(each), replicas: each.map((stats, index) => ({ ...stats, routed: this.routed[index] })) };
   }
 }

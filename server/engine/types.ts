@@ -13,6 +13,11 @@ export interface GenerationRequest {
    * prefixes (blockHashesOfTokens, traceBlockHashes). Absent: nothing to share.
    */
   blockHashes?: readonly string[];
+  /**
+   * Disaggregated decode: the prompt's KV cache and the first token were computed on a prefill replica
+   * and shipped here; admission only reserves its blocks, and it decodes from its first step.
+   */
+  kvTransferred?: boolean;
 }
 
 /** Receives a sequence's progress, each call carrying the time (ms on the engine's clock) it was due. */
@@ -48,7 +53,24 @@ export interface EngineStats {
   prefixCacheQueries: number;
   prefixCacheHits: number;
   /** Behind a router: each replica's own figures (vLLM's `engine` label), with the requests routed to it. */
-  replicas?: Array<EngineStats & { routed: number }>;
+  replicas?: ReplicaStats[];
+}
+
+/** One replica's figures: its engine's, the requests routed to it, and its pool when prefill and decode are disaggregated. */
+export interface ReplicaStats extends EngineStats {
+  routed: number;
+  role?: 'prefill' | 'decode';
+}
+
+/** Each replica's name (the `engine` label): its index, or its pool and index in the pool when disaggregated. */
+export function replicaNames(replicas: readonly ReplicaStats[]): string[] {
+  const seen = new Map<string, number>();
+  return replicas.map((replica, index) => {
+    if (!replica.role) return String(index);
+    const inPool = seen.get(replica.role) ?? 0;
+    seen.set(replica.role, inPool + 1);
+    return `${replica.role}-${inPool}`;
+  });
 }
 
 /** Raised by `submit` when the waiting queue is full; the HTTP layer answers 429 with Retry-After. */
@@ -73,4 +95,25 @@ export function adaptersOf(sequences: Iterable<{ request: GenerationRequest }>):
   const names = new Set<string>();
   for (const sequence of sequences) if (sequence.request.adapter) names.add(sequence.request.adapter);
   return [...names].sort();
+}
+
+/** Several engines' figures as one: counts summed, KV usage over all blocks, the slowest last step. */
+export function combinedStats(each: readonly EngineStats[]): EngineStats {
+  const sum = (pick: (stats: EngineStats) => number) => each.reduce((total, stats) => total + pick(stats), 0);
+  const blocksTotal = sum((stats) => stats.kvBlocksTotal);
+  return {
+    running: sum((stats) => stats.running),
+    waiting: sum((stats) => stats.waiting),
+    kvCacheUsage: blocksTotal > 0 ? sum((stats) => stats.kvBlocksUsed) / blocksTotal : 0,
+    kvBlocksUsed: sum((stats) => stats.kvBlocksUsed),
+    kvBlocksTotal: blocksTotal,
+    blockSize: each[0].blockSize,
+    preemptions: sum((stats) => stats.preemptions),
+    lastBatchSize: sum((stats) => stats.lastBatchSize),
+    lastStep_ms: Math.max(...each.map((stats) => stats.lastStep_ms)),
+    runningAdapters: [...new Set(each.flatMap((stats) => stats.runningAdapters))].sort(),
+    waitingAdapters: [...new Set(each.flatMap((stats) => stats.waitingAdapters))].sort(),
+    prefixCacheQueries: sum((stats) => stats.prefixCacheQueries),
+    prefixCacheHits: sum((stats) => stats.prefixCacheHits),
+  };
 }

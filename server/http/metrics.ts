@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { BoundCounter, BoundHistogram, type CounterSeries, type HistogramSeries } from './bound-metrics';
-import type { EngineStats } from '../engine/types';
+import { replicaNames, type EngineStats } from '../engine/types';
 
 /** vLLM's 1-2-5 bucket series up to `max` (vllm/v1/metrics/loggers.py, build_1_2_5_buckets). */
 export function build125Buckets(max: number): number[] {
@@ -247,7 +247,9 @@ export class ServerMetrics {
     this.stepTime.set(ours, stats.lastStep_ms / 1000);
     this.kvBlocksUsed.set(ours, stats.kvBlocksUsed);
     this.kvBlocksFree.set(ours, Math.max(0, stats.kvBlocksTotal - stats.kvBlocksUsed));
-    (stats.replicas ?? [stats]).forEach((replica, index) => this.updateReplica(model, String(index), replica));
+    if (!stats.replicas) return this.updateReplica(model, '0', stats);
+    const names = replicaNames(stats.replicas);
+    stats.replicas.forEach((replica, index) => this.updateReplica(model, names[index], replica));
   }
 
   private updateReplica(model: string, engine: string, stats: EngineStats): void {

@@ -41,6 +41,8 @@ export const modelSpecSchema = z.object({
   kv_heads: z.number().int().positive(),
   head_dim: z.number().int().positive(),
   vocab: z.number().int().positive().default(128256),
+  /** The LM head reuses the input embedding matrix (config.json's tie_word_embeddings): params_B counts it once. */
+  tied_embeddings: z.boolean().default(false),
   context_length: z.number().int().positive().default(131072),
   /** DeepSeek's multi-head latent attention: the cache holds one compressed vector per layer. */
   mla: z.object({ kv_lora_rank: z.number().int().positive(), rope_dim: z.number().int().nonnegative() }).optional(),

@@ -45,6 +45,24 @@ export function drawReasoningTokens(reasoning: ReasoningConfig, effort: Reasonin
 export const ROUTER_POLICIES = ['round-robin', 'least-loaded', 'prefix-aware'] as const;
 export type RouterPolicy = (typeof ROUTER_POLICIES)[number];
 
+export interface FleetConfig {
+  replicas: number;
+  router: RouterPolicy;
+  prefill_replicas?: number;
+  decode_replicas?: number;
+  kv_link_gbps?: number;
+  kv_link_latency_us?: number;
+}
+
+/** What is inconsistent in a fleet, in words naming the flags; undefined when it is fine. */
+export function fleetProblem(fleet: FleetConfig): string | undefined {
+  const disaggregated = fleet.prefill_replicas !== undefined || fleet.decode_replicas !== undefined;
+  if (disaggregated && (fleet.prefill_replicas === undefined || fleet.decode_replicas === undefined)) return 'disaggregation needs both prefill_replicas and decode_replicas (--prefill-replicas P --decode-replicas D)';
+  if (disaggregated && fleet.replicas > 1) return 'replicas (--replicas) are colocated; a disaggregated fleet is sized by prefill_replicas and decode_replicas alone';
+  if (!disaggregated && (fleet.kv_link_gbps !== undefined || fleet.kv_link_latency_us !== undefined)) return 'kv_link_gbps and kv_link_latency_us (--kv-link-gbps, --kv-link-latency-us) need a disaggregated fleet (--prefill-replicas P --decode-replicas D)';
+  return undefined;
+}
+
 export const profileCommonShape = {
   name: z.string().optional(),
   description: z.string().optional(),
@@ -79,6 +97,21 @@ export const profileCommonShape = {
     .strictObject({
       replicas: z.number().int().min(1).max(1024).default(1),
       router: z.enum(ROUTER_POLICIES).default('round-robin'),
+      /**
+       * Disaggregated prefill and decode (`--prefill-replicas P --decode-replicas D`): P replicas only
+       * prefill, D only decode, the KV cache shipped between them over a link of `kv_link_gbps`
+       * (default: the hardware's interconnect, every device sending its shard) with `kv_link_latency_us`
+       * per transfer (default: the hardware's link latency). Physics profiles only (the KV size comes
+       * from the model).
+       */
+      prefill_replicas: z.number().int().min(1).max(1024).optional(),
+      decode_replicas: z.number().int().min(1).max(1024).optional(),
+      kv_link_gbps: z.number().positive().max(1e6).optional(),
+      kv_link_latency_us: z.number().nonnegative().max(1e6).optional(),
+    })
+    .superRefine((fleet, context) => {
+      const problem = fleetProblem(fleet);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
     })
     .default({ replicas: 1, router: 'round-robin' }),
   /**

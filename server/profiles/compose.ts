@@ -1,5 +1,5 @@
 import { loadProfile, parseProfile, readProfileSource, type Profile } from './registry';
-import type { RouterPolicy } from './common';
+import { fleetProblem, type FleetConfig, type RouterPolicy } from './common';
 
 /** The composition flags (`--hardware ID --gpus N --model ID --weights P ...`), as the CLI parsed them. */
 export interface CompositionOptions {
@@ -19,11 +19,31 @@ export interface CompositionOptions {
   /** `--replicas N --router POLICY`: data-parallel replicas behind a router (any profile). */
   replicas?: number;
   router?: RouterPolicy;
+  /** `--prefill-replicas P --decode-replicas D [--kv-link-gbps G] [--kv-link-latency-us L]`: disaggregated pools. */
+  prefillReplicas?: number;
+  decodeReplicas?: number;
+  kvLinkGbps?: number;
+  kvLinkLatencyUs?: number;
 }
+
+/** Whether any serving flag was given (prefix caching, replicas, router, disaggregation). */
+export const hasServingOptions = (options: CompositionOptions): boolean =>
+  options.prefixCaching === false || [options.replicas, options.router, options.prefillReplicas, options.decodeReplicas, options.kvLinkGbps, options.kvLinkLatencyUs].some((value) => value !== undefined);
 
 /** What the serving flags change on any profile, composed or loaded: prefix caching and the fleet. */
 export function withServingOptions(profile: Profile, options: CompositionOptions): Profile {
-  const fleet = options.replicas !== undefined || options.router !== undefined ? { replicas: options.replicas ?? profile.fleet.replicas, router: options.router ?? profile.fleet.router } : profile.fleet;
+  const flags = {
+    replicas: options.replicas,
+    router: options.router,
+    prefill_replicas: options.prefillReplicas,
+    decode_replicas: options.decodeReplicas,
+    kv_link_gbps: options.kvLinkGbps,
+    kv_link_latency_us: options.kvLinkLatencyUs,
+  };
+  const given = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
+  const fleet: FleetConfig = { ...profile.fleet, ...given };
+  const problem = fleetProblem(fleet);
+  if (problem) throw new Error(problem);
   return { ...profile, fleet, ...(options.prefixCaching === false ? { prefix_caching: false } : {}) };
 }
 

@@ -8,6 +8,6 @@ export type { FittedProfile } from './fitted';
 export type { PhysicsProfile } from './physics';
 export { drawReasoningTokens, exceedsContextLength, ROUTER_POLICIES, type ReasoningConfig, type RouterPolicy } from './common';
 export { hardwareCatalog, modelCatalog, KV_PRECISIONS, WEIGHT_PRECISIONS, type HardwareSpec, type ModelSpec } from './catalog';
-export { hasComposition, profileFromOptions, withServingOptions, type CompositionOptions } from './compose';
+export { hasComposition, hasServingOptions, profileFromOptions, withServingOptions, type CompositionOptions } from './compose';
 export { predict, type PredictInput, type Prediction } from './predict';
 export { activeParams, kvBytesPerToken } from './step-cost';

@@ -55,8 +55,10 @@ export interface StepShape {
 export interface StepCost {
   flops: number;
   bytes: number;
+  /** All FLOPs at the sustained rate, and all bytes at the sustained bandwidth (the step's totals). */
   compute_s: number;
   memory_s: number;
+  phases: PhaseSeconds;
   comm_s: number;
   overhead_s: number;
   draft_s: number;
@@ -135,32 +137,67 @@ export function tensorParallelCommSeconds(setup: PhysicsSetup, tokens: number): 
   return 2 * setup.model.layers * perCall_s;
 }
 
-/** The target model's own pass over a step: roofline + communication + fixed overheads, no drafting. */
+/** The step's time by phase (each bound by its own roofline), before communication and fixed overheads. */
+export interface PhaseSeconds {
+  /** The linear layers: one GEMM over every token of the step, reading the weights once. */
+  linear_s: number;
+  /** Prefill attention: compute over each prompt token's causal context, reading the cached prefix's KV. */
+  prefillAttention_s: number;
+  /** Decode attention: reading each decoding sequence's KV cache. */
+  decodeAttention_s: number;
+}
+
+/** Weights the LM head multiplies per sampled position: vocab · hidden (Kaplan et al. 2020 exclude it from N's 2N). */
+const lmHeadParams = (model: ModelSpec): number => model.vocab * model.hidden;
+
+// Non-embedding matmul parameters per token: the input embedding is a lookup, the LM head runs once per sampled position.
+export function bodyParams(model: ModelSpec): number {
+  return activeParams(model) - (model.tied_embeddings ? 1 : 2) * lmHeadParams(model);
+}
+
+/**
+ * The target model's own pass over a step, phase by phase as Vidur times it per operator (Agrawal et
+ * al., MLSys'24): the linear layers are one GEMM over all tokens, prefill attention is compute-bound,
+ * decode attention reads the KV cache; each phase takes its own roofline max, and the phases add up.
+ */
 function targetCost(setup: PhysicsSetup, shape: StepShape): Omit<StepCost, 'draft_s' | 'step_s'> & { target_s: number } {
   const { model } = setup;
   const decodeTokens = shape.decodeSeqs * shape.tokensPerDecodeSeq;
   const tokens = decodeTokens + shape.prefillTokens;
-  // Matmul FLOPs ≈ 2·N_active per token (Kaplan et al. 2020), plus attention over each token's context.
-  const contextSum = shape.decodeContextSum * shape.tokensPerDecodeSeq + shape.prefillAttentionSum;
-  const flops = 2 * activeParams(model) * tokens + attentionFlops(model, contextSum);
-  // Decode reads the weights once per step and every sequence's KV cache (PagedAttention, Kwon et al. 2023); new KV is written.
+  const flopsPerSecond = setup.devices * peakFlopsPerDevice(setup) * setup.mfu;
+  const bytesPerSecond = setup.devices * setup.hardware.mem_bw_GBps * 1e9 * setup.mbu;
   const kvPerToken = kvBytesPerToken(model, setup.kv);
-  const bytes =
-    (tokens > 0 ? weightBytesRead(setup, tokens) : 0) +
-    kvPerToken * (shape.decodeContextSum + shape.prefillCachedContextSum + tokens);
-  const compute_s = flops / (setup.devices * peakFlopsPerDevice(setup) * setup.mfu);
-  const memory_s = bytes / (setup.devices * setup.hardware.mem_bw_GBps * 1e9 * setup.mbu);
+  // Matmuls are 2 FLOPs per weight per token (Kaplan et al. 2020); logits only where a token is sampled:
+  // every decode token, and the last position of each prefill chunk (vLLM's logits_indices).
+  const sampledPositions = decodeTokens + shape.prefillSeqs;
+  const linearFlops = tokens > 0 ? 2 * bodyParams(model) * tokens + 2 * lmHeadParams(model) * sampledPositions : 0;
+  // The weights are read once per step, each new token's KV written (PagedAttention, Kwon et al. 2023).
+  const linearBytes = tokens > 0 ? weightBytesRead(setup, tokens) + kvPerToken * tokens : 0;
+  const prefillAttentionFlops = attentionFlops(model, shape.prefillAttentionSum);
+  const prefillAttentionBytes = kvPerToken * shape.prefillCachedContextSum;
+  const decodeAttentionFlops = attentionFlops(model, shape.decodeContextSum * shape.tokensPerDecodeSeq);
+  const decodeAttentionBytes = kvPerToken * shape.decodeContextSum;
+  // Each phase is bound by the slower of its compute and its memory traffic (roofline, Williams et al. 2009).
+  const roofline = (flops: number, bytes: number) => Math.max(flops / flopsPerSecond, bytes / bytesPerSecond);
+  const phases: PhaseSeconds = {
+    linear_s: roofline(linearFlops, linearBytes),
+    prefillAttention_s: roofline(prefillAttentionFlops, prefillAttentionBytes),
+    decodeAttention_s: roofline(decodeAttentionFlops, decodeAttentionBytes),
+  };
+  const flops = linearFlops + prefillAttentionFlops + decodeAttentionFlops;
+  const bytes = linearBytes + prefillAttentionBytes + decodeAttentionBytes;
   const comm_s = tensorParallelCommSeconds(setup, tokens);
   // Fixed costs (kernel launches, scheduling) per layer, per step and per sequence (BLIS fit, docs/DESIGN.md §6).
   const sequences = shape.decodeSeqs + shape.prefillSeqs;
   const perLayer_us = setup.layerOverhead_us + (model.moe ? setup.moeLayerOverhead_us : 0);
   const overhead_s = tokens > 0 ? (model.layers * perLayer_us + setup.stepOverhead_us + sequences * setup.requestOverhead_us) * 1e-6 : 0;
-  return { flops, bytes, compute_s, memory_s, comm_s, overhead_s, target_s: Math.max(compute_s, memory_s) + comm_s + overhead_s };
+  const phases_s = phases.linear_s + phases.prefillAttention_s + phases.decodeAttention_s;
+  return { flops, bytes, compute_s: flops / flopsPerSecond, memory_s: bytes / bytesPerSecond, phases, comm_s, overhead_s, target_s: phases_s + comm_s + overhead_s };
 }
 
 /**
- * One iteration's duration: the roofline max(compute, memory) + communication + fixed overheads
- * (docs/DESIGN.md §2; Williams et al. 2009 for the roofline), plus drafting when speculation is on.
+ * One iteration's duration: the phases' rooflines summed + communication + fixed overheads
+ * (docs/DESIGN.md §2), plus drafting when speculation is on.
  */
 export function stepCost(setup: PhysicsSetup, shape: StepShape): StepCost {
   const { target_s, ...target } = targetCost(setup, shape);

@@ -104,10 +104,10 @@ describe('block accounting never leaks or double-frees (fast-check)', () => {
     );
   });
 
-  test('random submissions and cancellations on a small batch engine, preemptions included, end with every block free', () => {
+  test('random submissions and cancellations on a small batch engine, preemptions and KV arriving from a prefill replica included, end with every block free', () => {
     // A cache of 40 blocks and a small token budget: preemptions and chunked prefills are common.
     const config = testEngineConfig({ stepSeconds: (shape) => 0.001 + 1e-5 * (shape.prefillTokens + shape.decodeSeqs), kvCapacityTokens: 16 * 40, maxNumBatchedTokens: 128 });
-    const request = fc.record({ family: fc.integer({ min: 0, max: 2 }), prompt: fc.integer({ min: 1, max: 160 }), output: fc.integer({ min: 1, max: 120 }), at_ms: fc.integer({ min: 0, max: 200 }), cancelAfter_ms: fc.option(fc.integer({ min: 0, max: 300 })) });
+    const request = fc.record({ family: fc.integer({ min: 0, max: 2 }), prompt: fc.integer({ min: 1, max: 160 }), output: fc.integer({ min: 1, max: 120 }), at_ms: fc.integer({ min: 0, max: 200 }), cancelAfter_ms: fc.option(fc.integer({ min: 0, max: 300 })), kvTransferred: fc.boolean() });
     fc.assert(
       fc.property(fc.array(request, { minLength: 1, maxLength: 30 }), (requests) => {
         const clock = new VirtualClock();
@@ -118,7 +118,7 @@ describe('block accounting never leaks or double-frees (fast-check)', () => {
           clock.at(spec.at_ms, () => {
             const hashes = coarseBlockHashes({ blockTokens: 16, hashes: Array.from({ length: 10 }, (_, block) => `${spec.family}:${block}`) }, spec.prompt, 16);
             let done = false;
-            const handle = engine.submit({ id: String(index), promptTokens: spec.prompt, outputTokens: spec.output, blockHashes: hashes }, { onTokens() {}, onFinished: () => ((done = true), finished++) });
+            const handle = engine.submit({ id: String(index), promptTokens: spec.prompt, outputTokens: spec.output, blockHashes: hashes, kvTransferred: spec.kvTransferred }, { onTokens() {}, onFinished: () => ((done = true), finished++) });
             if (spec.cancelAfter_ms !== null) clock.at(spec.at_ms + spec.cancelAfter_ms, () => !done && (handle.cancel(), (done = true), cancelled++));
           });
         });

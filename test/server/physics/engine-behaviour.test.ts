@@ -58,7 +58,7 @@ describe('continuous batching on the virtual clock', () => {
     const clock = new VirtualClock();
     const engine = new BatchEngine(clock, engineConfigOf(small), new Rng(1));
     for (let i = 0; i < 40; i++) engine.submit({ id: String(i), promptTokens: 1000, outputTokens: 200 }, { onTokens() {}, onFinished() {} });
-    clock.run(3000);
+    clock.run(1500);
     const stats = engine.stats();
     expect(stats.waiting).toBeGreaterThan(0);
     expect(stats.running).toBeGreaterThan(0);

@@ -59,21 +59,47 @@ describe('speculative decoding', () => {
 describe('roofline step time', () => {
   const setup = physicsOf('llama-3.1-8b-h100');
   test('decode, batch 1 at context 1,000 on Llama-3.1-8B/H100: memory-bound, 6.9046 ms + 1.154 ms overhead = 8.0586 ms', () => {
-    // bytes = 16.06e9 weights + 131,072 × 1,001 KV = 16.1912e9; ÷ (3.35 TB/s × 0.7) = 6.9046 ms
-    // flops = 2 × 8.03e9 + 4 × 32 × 4096 × 1000 = 16.584e9; ÷ (989 TFLOPS × 0.5) = 0.0335 ms
-    // overhead = 32 layers × 32 µs + 126 µs + 1 × 4 µs = 1.154 ms
+    // LM head H = 128,256 × 4,096 = 525,336,576; body = 8.03e9 − 2H (untied) = 6.979327e9
+    // linear: flops = 2 × body + 2 × H (one sampled token) = 15.00933e9 → 0.030353 ms; bytes = 16.06e9 + 131,072 written → 6.84867 ms
+    // decode attention: flops = 4 × 32 × 4096 × 1000 = 0.524e9 → 0.00106 ms; bytes = 131,072 × 1,000 → 0.055894 ms
+    // phases = 6.84867 + 0.055894 = 6.90456 ms; overhead = 32 layers × 32 µs + 126 µs + 1 × 4 µs = 1.154 ms
     const cost = stepCost(setup, decodeShape(setup, 1, 1000));
-    expect(cost.memory_s * 1000).toBeCloseTo(6.9046, 3);
-    expect(cost.compute_s * 1000).toBeCloseTo(0.033537, 5);
+    expect(cost.phases.linear_s * 1000).toBeCloseTo(6.84867, 4);
+    expect(cost.phases.decodeAttention_s * 1000).toBeCloseTo(0.055894, 5);
+    expect(cost.phases.prefillAttention_s).toBe(0);
+    expect(cost.compute_s * 1000).toBeCloseTo(0.0314128, 6);
     expect(cost.overhead_s * 1000).toBeCloseTo(1.154, 6);
-    expect(cost.step_s * 1000).toBeCloseTo(8.0586, 3);
+    expect(cost.step_s * 1000).toBeCloseTo(8.05856, 4);
   });
-  test('prefill of 4,096 tokens: compute-bound, 141.92 ms + 1.154 ms = 143.08 ms', () => {
-    // flops = 2 × 8.03e9 × 4096 + 4 × 32 × 4096 × (4096 × 4097 / 2) = 7.0189e13; ÷ 4.945e14 = 141.92 ms
+  test('prefill of 4,096 tokens: compute-bound, the LM head once per sequence: 124.519 ms + 1.154 ms = 125.673 ms', () => {
+    // linear flops = 2 × 6.979327e9 × 4096 + 2 × H × 1 = 5.717570e13 → 115.6232 ms (bytes: 7.077 ms)
+    // prefill attention flops = 4 × 32 × 4096 × (4096 × 4097 / 2) = 4.399121e12 → 8.8961 ms
     const cost = stepCost(setup, prefillShape(4096, 0));
-    expect(cost.compute_s * 1000).toBeCloseTo(141.923, 2);
+    expect(cost.phases.linear_s * 1000).toBeCloseTo(115.6232, 3);
+    expect(cost.phases.prefillAttention_s * 1000).toBeCloseTo(8.8961, 3);
     expect(cost.memory_s).toBeLessThan(cost.compute_s);
-    expect(cost.step_s * 1000).toBeCloseTo(143.077, 2);
+    expect(cost.step_s * 1000).toBeCloseTo(125.673, 2);
+  });
+  test('a mixed step, 32 sequences decoding at context 2,000 beside a 512-token prefill chunk: each phase on its own roofline, 20.4245 ms', () => {
+    // linear: 544 tokens, 33 sampled: flops = 2 × 6.979327e9 × 544 + 2 × H × 33 = 7.628180e12 → 15.42605 ms,
+    //   compute-bound (bytes 16.06e9 + 131,072 × 544 → 6.87902 ms)
+    // prefill attention: 4 × 32 × 4096 × (512 × 513 / 2) = 6.88533e10 flops → 0.139239 ms
+    // decode attention: reads 131,072 × 64,000 B = 8.388608e9 → 3.577232 ms (its flops: 0.0679 ms)
+    // overhead: 32 × 32 µs + 126 µs + 33 sequences × 4 µs = 1.282 ms
+    // one roofline over the totals would say max(15.63, 10.46) + 1.282 = 16.92 ms: decode's memory traffic hidden under prefill's compute
+    const shape = { ...decodeShape(setup, 32, 2000), prefillTokens: 512, prefillAttentionSum: (512 * 513) / 2, prefillSeqs: 1 };
+    const cost = stepCost(setup, shape);
+    expect(cost.phases.linear_s * 1000).toBeCloseTo(15.42605, 4);
+    expect(cost.phases.prefillAttention_s * 1000).toBeCloseTo(0.139239, 5);
+    expect(cost.phases.decodeAttention_s * 1000).toBeCloseTo(3.577232, 5);
+    expect(cost.overhead_s * 1000).toBeCloseTo(1.282, 6);
+    expect(cost.step_s * 1000).toBeCloseTo(20.4245, 3);
+  });
+  test('tied embeddings count the LM head once: Llama-3.2-1B runs 2 × (1.24e9 − 128,256 × 2,048) FLOPs per prefill token', () => {
+    const small = composed({ kind: 'physics', hardware: 'h100-sxm', model: 'llama-3.2-1b' });
+    // body = 1.24e9 − 262,668,288 = 977,331,712; 1,000 tokens: 2 × body × 1000 + 2 × 262,668,288 × 1 = 1,955,188,760,576
+    const cost = stepCost(small, { ...prefillShape(1000, 0), prefillAttentionSum: 0 });
+    expect(cost.flops).toBe(1_955_188_760_576);
   });
   test('batching amortises the weights: 64 sequences take far less than 64 single steps', () => {
     const one = stepCost(setup, decodeShape(setup, 1, 1000)).step_s;
