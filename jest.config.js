@@ -1,6 +1,6 @@
 /** Tests run TypeScript through swc (type-checking is `npm run typecheck`). */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/helpers/main-context-environment.js',
   roots: ['<rootDir>/test'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 60000,

@@ -1,5 +1,4 @@
-import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
-import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
+import type * as Encoding from 'gpt-tokenizer/encoding/o200k_base';
 
 /** The tokenizers bundled offline by gpt-tokenizer that tokenbench can count with. */
 export const TOKENIZER_NAMES = ['o200k_base', 'cl100k_base'] as const;
@@ -14,7 +13,11 @@ export interface Tokenizer {
   readonly chatTokens: { start: number; separator: number; end: number };
 }
 
-const ENCODINGS = { o200k_base: o200k, cl100k_base: cl100k } as const;
+// Loaded on first use: their rank tables take ~0.4 s to load, which every CLI command (even --version) paid.
+const ENCODINGS: Record<TokenizerName, () => typeof Encoding> = {
+  o200k_base: () => require('gpt-tokenizer/encoding/o200k_base') as typeof Encoding,
+  cl100k_base: () => require('gpt-tokenizer/encoding/cl100k_base') as typeof Encoding,
+};
 const NO_SPECIAL_TOKENS = new Set<string>();
 const SHORT_TEXT_CHARS = 64;
 const SHORT_COUNT_ENTRIES = 10_000;
@@ -23,8 +26,9 @@ const cache = new Map<TokenizerName, Tokenizer>();
 export function getTokenizer(name: TokenizerName = 'o200k_base'): Tokenizer {
   let tokenizer = cache.get(name);
   if (!tokenizer) {
-    const encoding = ENCODINGS[name];
-    if (!encoding) throw new Error(`unknown tokenizer "${name}" (known: ${TOKENIZER_NAMES.join(', ')})`);
+    const load = ENCODINGS[name];
+    if (!load) throw new Error(`unknown tokenizer "${name}" (known: ${TOKENIZER_NAMES.join(', ')})`);
+    const encoding = load();
     // Special-token text in user input is counted as plain text, never as control tokens.
     const encode = (text: string) => encoding.encode(text, { disallowedSpecial: NO_SPECIAL_TOKENS });
     const shortCounts = new Map<string, number>();
