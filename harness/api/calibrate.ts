@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { startServer } from '../../server';
-import { parseProfile, type Profile } from '../../server/profiles';
+import { parseProfile } from '../../server/profiles';
 import { fitOf, fitProfile, type CalibrationResult, type FitOptions, type RunFit } from '../calibrate/calibrate';
 import { judgeCalibration, type CalibrationVerdict } from '../calibrate/verdict';
 import { StreamClient } from '../client/stream-client';
@@ -13,6 +13,7 @@ import { readRunDirectory, type LoadedRun } from '../results/run-dir';
 import { SyntheticWorkload } from '../workload/synthetic';
 import type { RunHooks, TargetOptions } from './options';
 import { runBenchmark } from './run-benchmark';
+import { startServeProcess } from './serve-process';
 
 /** How calibrate should treat the endpoint's structure (see fitProfile). */
 export interface StructureOptions {
@@ -54,10 +55,12 @@ const asRun = (run: string | LoadedRun): LoadedRun => (typeof run === 'string' ?
 
 /**
  * What tokenbench's own serving costs per request over loopback (HTTP, request handling, the first
- * chunk), measured as the median TTFT of a zero-latency mock given prompts of the runs' length.
+ * chunk), measured as the median TTFT of a zero-latency mock given prompts of the runs' length. The
+ * mock runs in its own process, as the endpoint and the served twin do: in this process it would share
+ * the client's event loop and cost another figure.
  */
 async function measureServingOverhead(promptTokens: number): Promise<number> {
-  const server = await startServer({ port: 0, profiles: ['instant'], defaultMetrics: false });
+  const server = await startServeProcess(['--profile', 'instant'], { stderr: 'ignore' });
   const client = new StreamClient({ baseURL: server.baseURL, model: 'instant-model', api: 'chat', connections: 1, timeout_ms: 10_000, fixOutputLength: true });
   try {
     const workload = new SyntheticWorkload({ prompt: { dist: 'constant', value: promptTokens }, output: { dist: 'constant', value: 2 }, prefix: 0 }, 0);
@@ -112,29 +115,27 @@ interface JudgeOptions {
   curve?: (run: LoadedRun) => boolean;
   notes?: string[];
   /** Serve the twin and measure it at the validation loads: its figures replace the simulation's in the verdict. */
-  measureTwin?: (profile: Profile) => Promise<RunFit[]>;
+  measureTwin?: (profileInput: Record<string, unknown>) => Promise<RunFit[]>;
 }
 
 async function fitAndJudge(runs: LoadedRun[], holdout: LoadedRun[], options: CalibrateOptions & JudgeOptions): Promise<CalibrateResult> {
   if (runs.length === 0) throw new Error('calibrate needs at least one run');
   const maxError = options.maxError ?? 0.15;
-  // Every request pays tokenbench's own serving overhead, measured here; a tokenbench endpoint's front
-  // end is exactly that, any other endpoint's may cost more.
-  const endpointIsTokenbench = runs.every((run) => run.info.served_by === 'tokenbench');
+  // Every request pays tokenbench's own serving overhead, measured here; the endpoint's front end may cost more (fitted).
   const localOverhead_ms = await measureServingOverhead(middleValue(runs.flatMap((run) => run.records.map((record) => record.prompt_tokens))) ?? 256);
   const servedModel = options.model ?? runs[0].info.model;
   const fit = fitProfile(runs, holdout, {
     model: options.model,
     maxNumSeqs: options.maxNumSeqs,
     localOverhead_ms,
-    endpointIsTokenbench,
     structure: options.structure,
     physics: physicsOf(options, servedModel),
     log: options.log,
   });
   if (options.measureTwin && fit.outOfSample.length) {
     options.log?.('calibrate: serving the twin and measuring it at the validation loads');
-    fit.outOfSample = await options.measureTwin(parseProfile(fit.profile, 'twin'));
+    parseProfile(fit.profile, 'twin'); // a profile the server would refuse fails here, before a process is started
+    fit.outOfSample = await options.measureTwin(fit.profile);
   }
   const verdict = judgeCalibration(fit, maxError, options.measureTwin ? 'served' : 'simulated');
   const header =
@@ -323,9 +324,14 @@ export async function calibrateTarget(options: CalibrateTargetOptions): Promise<
   const validationRuns = measured.filter(({ probe }) => probe.role === 'validation').map(({ run }) => run);
   if (fitRuns.length === 0) throw new Error(`calibrate: ${options.target} completed no probe request (${notes.join('; ')})`);
   const onLadder = new Set(measured.filter(({ probe }) => probe.ladder).map(({ run }) => run.directory));
-  // The verdict's figures: the twin served here and measured with the very probes of each validation load.
-  const measureTwin = async (profile: Profile): Promise<RunFit[]> => {
-    const server = await startServer({ port: 0, profiles: [profile], defaultMetrics: false });
+  // The verdict's figures: the twin served as a user serves it (`tokenbench serve`, its own process, as
+  // the endpoint has) and measured with the very probes of each validation load.
+  const measureTwin = async (profileInput: Record<string, unknown>): Promise<RunFit[]> => {
+    const folder = mkdtempSync(join(tmpdir(), 'tokenbench-twin-'));
+    const profilePath = join(folder, 'profile.json');
+    writeFileSync(profilePath, JSON.stringify(profileInput));
+    const server = await startServeProcess(['--profile', profilePath], { stderr: 'ignore' });
+    const profile = parseProfile(profileInput, 'twin');
     try {
       const fits: RunFit[] = [];
       for (const { probe, run } of measured.filter((entry) => entry.probe.role === 'validation')) {
@@ -335,6 +341,7 @@ export async function calibrateTarget(options: CalibrateTargetOptions): Promise<
       return fits;
     } finally {
       await server.close();
+      rmSync(folder, { recursive: true, force: true });
     }
   };
   return fitAndJudge(fitRuns, validationRuns, {

@@ -79,7 +79,8 @@ const cases: Array<[string, string[], RegExp]> = [
   ['predict --gpus abc', ['predict', '--hardware', 'h100-sxm', '--model', 'llama-3.1-8b', '--gpus', 'abc'], /'--gpus <n>' argument 'abc' is invalid/],
 ];
 
-test.each(cases)('%s: a non-zero exit and a message naming it', async (_name, args, message) => {
+// Each case is a process of its own that exits at once: they run a few at a time.
+test.concurrent.each(cases)('%s: a non-zero exit and a message naming it', async (_name, args, message) => {
   const result = await runCli([...args, ...(['run', 'simulate', 'sweep'].includes(args[0]) ? ['--out', out] : [])]);
   expect(result.stderr).toMatch(message);
   expect(result.code).not.toBe(0);

@@ -10,12 +10,13 @@ import { fitInWorker } from '../helpers/fit-in-worker';
 import { readRunDirectory } from '../../harness/results/run-dir';
 
 // Three runs measured against `serve --profile llama-3.1-8b-h100` at concurrency 1, 4 and 16 (kept
-// fields only). With the serving overhead measured that day, 1.1443 ms, a fit started only from the
-// memory-bound side stayed there: memory floor 10.1 ms, almost no compute, every TPOT 33% high.
+// fields only). With the serving overhead measured that day, 1.1443 ms, and no front-end delay to fit
+// (one prompt length cannot tell it from prefill compute), a fit started only from the memory-bound
+// side stayed there: memory floor 10.1 ms, almost no compute, every TPOT 33% high.
 const FIXTURE = join(__dirname, 'fixtures', 'calibrate-memory-floor-basin');
 
 test('calibrate finds compute-bound prefill where the data shows it, even when its first guess is memory-bound', async () => {
-  const fit = await fitInWorker(['c1', 'c4', 'c16'].map((name) => join(FIXTURE, name)), [], { localOverhead_ms: 1.1443, endpointIsTokenbench: true });
+  const fit = await fitInWorker(['c1', 'c4', 'c16'].map((name) => join(FIXTURE, name)), [], { localOverhead_ms: 1.1443, fitFrontEnd: false });
   for (const run of fit.inSample) {
     expect(Math.abs(run.error.ttft)).toBeLessThan(0.1);
     expect(Math.abs(run.error.tpot)).toBeLessThan(0.05);

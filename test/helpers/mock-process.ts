@@ -1,53 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { allowedCpus } from '../../common/cpu-pin';
-import { join } from 'node:path';
+import { startListeningProcess, startServeProcess, type ServerProcess } from '../../harness/api/serve-process';
 
-const BIN = join(__dirname, '..', '..', 'bin', 'tokenbench.js');
-
-export interface MockProcess {
-  baseURL: string;
-  url: string;
-  child: ChildProcess;
-  close(): Promise<void>;
-}
+export type MockProcess = ServerProcess;
+export { startListeningProcess };
 
 /**
  * Runs `tokenbench serve` in its own process, so a measuring client does not share the server's
  * event loop (docs/DESIGN.md §5). Resolves once the server prints its URL.
  */
-export function startMockProcess(args: string[], options: { cpus?: number[]; nodeArgs?: string[]; stderr?: 'pipe' | 'inherit'; env?: NodeJS.ProcessEnv } = {}): Promise<MockProcess> {
-  // A short drain: closing a mock with streams still in flight (a stall) need not wait 30 s.
-  const command = [process.execPath, ...(options.nodeArgs ?? []), BIN, 'serve', '--port', '0', '--drain-timeout', '1', ...args];
-  // On given CPUs only (taskset), so a co-located harness can have a CPU to itself.
-  if (options.cpus) command.unshift('taskset', '-c', options.cpus.join(','));
-  return startListeningProcess(command, 'tokenbench serve', options.stderr, options.env);
-}
-
-/** Spawns a server process and resolves once it prints `listening on http://…` (tokenbench serve, scripts/llama/serve-llama.ts). */
-export function startListeningProcess(command: string[], name: string, stderr: 'pipe' | 'inherit' = 'inherit', env?: NodeJS.ProcessEnv): Promise<MockProcess> {
-  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', stderr], env: env ? { ...process.env, ...env } : process.env });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (data) => {
-      output += data;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        resolve({
-          url: match[1],
-          baseURL: `${match[1]}/v1`,
-          child,
-          close: () =>
-            new Promise<void>((done) => {
-              if (child.exitCode !== null) return done();
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)));
-  });
-}
+export const startMockProcess = startServeProcess;
 
 /**
  * How a latency-sensitive harness and a mock share this machine: the harness's event loop on a CPU of
