@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -81,10 +82,24 @@ async function main() {
   // Batches as llama.cpp's own server fills them (tools/server, update_slots): every generating slot's
   // next token first, then prompt tokens slot by slot in arrival order until n_batch is full.
   // (node-llama-cpp's default instead shares each batch among all pending prompts.)
+  // llama-server decodes every generating slot in each batch. node-llama-cpp starts its next batch as
+  // soon as one batch ends, with whatever is queued: a slot whose token was sampled in that batch has
+  // not queued its next one yet, so two generating slots ran in turns, one token a batch (at 2 requests
+  // every decode batch held a single token, and TPOT at 2 exceeded TPOT at 3). So a batch of decode
+  // tokens only waits, briefly (the other slots' next tokens are a few microtasks away), for every
+  // generating slot; a prompt never waits.
+  let generating = 0;
+  let holdingSince: number | undefined;
+  const HOLD_MS = 2;
   const serverOrder = ({ items, size }: { items: readonly { tokens: readonly unknown[] }[]; size: number }) => {
     let left = size;
     const decode = items.filter((item) => item.tokens.length === 1);
     const prompts = items.filter((item) => item.tokens.length > 1);
+    if (prompts.length === 0 && decode.length < generating) {
+      holdingSince ??= performance.now();
+      if (performance.now() - holdingSince < HOLD_MS) return [];
+    }
+    holdingSince = undefined;
     const plan: Array<{ item: (typeof items)[number]; processAmount: number }> = [];
     for (const item of [...decode, ...prompts]) {
       if (left <= 0) break;
@@ -134,22 +149,34 @@ async function main() {
     let text = '';
     let count = 0;
     let finish = 'length';
+    let counted = false;
+    const stopCounting = () => {
+      if (counted) generating--;
+      counted = false;
+    };
     try {
       await sequence.clearHistory();
       if (stream) response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       for await (const token of sequence.evaluate(tokens, { temperature: 0 })) {
+        if (!counted) generating++;
+        counted = true;
         if (closed) break;
         if (token === eos && !ignoreEos) {
           finish = 'stop';
+          stopCounting();
           break;
         }
         const piece = model.detokenize([token as never]);
         count++;
         text += piece;
         if (stream) response.write(`data: ${JSON.stringify(chunk(piece, null, count === 1))}\n\n`);
-        if (count >= maxTokens) break;
+        if (count >= maxTokens) {
+          stopCounting();
+          break;
+        }
       }
     } finally {
+      stopCounting();
       pool.release(sequence);
     }
     const usage = { prompt_tokens: tokens.length, completion_tokens: count, total_tokens: tokens.length + count };
