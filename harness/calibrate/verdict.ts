@@ -62,7 +62,7 @@ export function judgeCalibration(result: CalibrationResult, maxError: number, tw
   }
   const where = `${worst.figure} median at ${worst.load}: endpoint ${worst.measured_ms.toFixed(2)} ms, twin ${worst.twin_ms.toFixed(2)} ms (${percent(worst.error)})`;
   explanation.push(pass ? `worst ${judgedOn} error: ${where}, within ${percent(maxError).slice(1)}` : `${where}, beyond --max-error ${(maxError * 100).toFixed(0)}%`);
-  if (judgedOn === 'validation') explanation.push(twinFigures === 'served' ? "the twin's validation figures: served by tokenbench here and measured with the same requests" : "the twin's figures: its simulation on the virtual clock, replaying each load's requests");
+  if (judgedOn === 'validation') explanation.push(twinFigures === 'served' ? "the twin's validation figures: served by `tokenbench serve` in a process of its own and measured with the same requests" : "the twin's figures: its simulation on the virtual clock, replaying each load's requests");
   if (judgedOn === 'in-sample') explanation.push('no validation loads: judged on the loads it was fitted to, which flatters it');
   if (pass) return { pass, maxError, judgedOn, worst, explanation };
 

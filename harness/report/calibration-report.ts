@@ -80,7 +80,7 @@ export function renderCalibrationReport(input: CalibrationReportInput): string {
     ...rows.map((row) => `| ${row.role} | ${row.load} | ${ms(row.measured.ttft_ms)} | ${ms(row.twin.ttft_ms)} | ${error(row.twin.ttft_ms, row.measured.ttft_ms)} | ${ms(row.measured.tpot_ms)} | ${ms(row.twin.tpot_ms)} | ${error(row.twin.tpot_ms, row.measured.tpot_ms)} |`),
     '',
     input.validationServed
-      ? "Twin figures of the fit rows are its simulation on the virtual clock, replaying each load's own requests; of the validation rows, the twin served by tokenbench and measured with the same requests."
+      ? "Twin figures of the fit rows are its simulation on the virtual clock, replaying each load's own requests; of the validation rows, the twin served by `tokenbench serve` in a process of its own and measured with the same requests."
       : "The twin's figures are its simulation on the virtual clock, replaying each load's own requests.",
     '',
     '## Structure',
