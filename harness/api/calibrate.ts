@@ -331,14 +331,14 @@ export async function calibrateTarget(options: CalibrateTargetOptions): Promise<
     const profilePath = join(folder, 'profile.json');
     writeFileSync(profilePath, JSON.stringify(profileInput));
     const server = await startServeProcess(['--profile', profilePath], { stderr: 'ignore' });
-    const profile = parseProfile(profileInput, 'twin');
+    const model = String(profileInput.model);
     try {
       const fits: RunFit[] = [];
       for (const { probe, run } of measured.filter((entry) => entry.probe.role === 'validation')) {
         // The twin's process is new, the endpoint's has served every probe: three waves of warm-up at the
         // load's own concurrency first (with one request, a cold process spread the first wave's arrivals
         // past a step boundary and read +38% on TTFT at concurrency 3).
-        const twin = await runBenchmark({ target: server.baseURL, model: profile.model, api: options.api, workload: probe.workload, concurrency: probe.concurrency, requests: probe.requests, warmup: 3 * probe.concurrency, seed: options.seed ?? 0, scrapeInterval_s: 0, out: `${run.directory}-twin` });
+        const twin = await runBenchmark({ target: server.baseURL, model, api: options.api, workload: probe.workload, concurrency: probe.concurrency, requests: probe.requests, warmup: 3 * probe.concurrency, seed: options.seed ?? 0, scrapeInterval_s: 0, out: `${run.directory}-twin` });
         fits.push(fitOf(run, { ttft_ms: twin.summary.ttft_ms.median, tpot_ms: twin.summary.tpot_ms.median }));
       }
       return fits;
