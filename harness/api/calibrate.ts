@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { parseProfile } from '../../server/profiles';
-import { fitOf, fitProfile, type CalibrationResult, type FitOptions, type RunFit } from '../calibrate/calibrate';
+import { fitOf, fitProfile, jitterBeyondFloor, lognormalSigmaOf, type CalibrationResult, type FitOptions, type RunFit } from '../calibrate/calibrate';
 import { judgeCalibration, type CalibrationVerdict } from '../calibrate/verdict';
 import { StreamClient } from '../client/stream-client';
 import { runLoad } from '../load/runner';
-import { middleValue } from '../metrics/percentiles';
+import { middleValue, percentile } from '../metrics/percentiles';
 import { writeCalibrationReport, type CalibrationRow } from '../report/calibration-report';
 import { readRunDirectory, type LoadedRun } from '../results/run-dir';
 import { SyntheticWorkload } from '../workload/synthetic';
@@ -53,6 +53,25 @@ export interface CalibrateResult extends CalibrationResult {
 
 const asRun = (run: string | LoadedRun): LoadedRun => (typeof run === 'string' ? readRunDirectory(run) : run);
 
+/** Serves `profile` (a builtin name or a profile input) in a process of its own and runs `requests` one at a time against it. */
+async function measureServed(profile: string | Record<string, unknown>, promptTokens: number, outputTokens: number, requests: number) {
+  const folder = typeof profile === 'string' ? undefined : mkdtempSync(join(tmpdir(), 'tokenbench-served-'));
+  const profileArg = folder ? join(folder, 'profile.json') : (profile as string);
+  if (folder) writeFileSync(profileArg, JSON.stringify(profile));
+  const server = await startServeProcess(['--profile', profileArg], { stderr: 'ignore' });
+  const model = typeof profile === 'string' ? `${profile}-model` : String(profile.model);
+  const client = new StreamClient({ baseURL: server.baseURL, model, api: 'chat', connections: 1, timeout_ms: 60_000, fixOutputLength: true });
+  try {
+    const workload = new SyntheticWorkload({ prompt: { dist: 'constant', value: promptTokens }, output: { dist: 'constant', value: outputTokens }, prefix: 0 }, 0);
+    const outcome = await runLoad(client, workload, { pattern: { kind: 'closed', concurrency: 1 }, requests, warmup: Math.min(5, requests), seed: 0 }, new AbortController().signal);
+    return outcome.records.filter((record) => record.ok);
+  } finally {
+    await client.close();
+    await server.close();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 /**
  * What tokenbench's own serving costs per request over loopback (HTTP, request handling, the first
  * chunk), measured as the median TTFT of a zero-latency mock given prompts of the runs' length. The
@@ -60,17 +79,20 @@ const asRun = (run: string | LoadedRun): LoadedRun => (typeof run === 'string' ?
  * the client's event loop and cost another figure.
  */
 async function measureServingOverhead(promptTokens: number): Promise<number> {
-  const server = await startServeProcess(['--profile', 'instant'], { stderr: 'ignore' });
-  const client = new StreamClient({ baseURL: server.baseURL, model: 'instant-model', api: 'chat', connections: 1, timeout_ms: 10_000, fixOutputLength: true });
-  try {
-    const workload = new SyntheticWorkload({ prompt: { dist: 'constant', value: promptTokens }, output: { dist: 'constant', value: 2 }, prefix: 0 }, 0);
-    const outcome = await runLoad(client, workload, { pattern: { kind: 'closed', concurrency: 1 }, requests: 20, warmup: 5, seed: 0 }, new AbortController().signal);
-    const ttfts = outcome.records.filter((record) => record.ok).map((record) => record.ttft_ms!);
-    return middleValue(ttfts) ?? 0;
-  } finally {
-    await client.close();
-    await server.close();
-  }
+  const records = await measureServed('instant', promptTokens, 2, 20);
+  return middleValue(records.map((record) => record.ttft_ms!)) ?? 0;
+}
+
+/**
+ * The spread of inter-token gaps this machine adds by itself (timers, event loops, loopback), measured
+ * by serving the fitted twin with no step jitter at one request at a time. Noise that adds in log
+ * space adds in variance, so the twin keeps only the endpoint's spread beyond it: the measured σ
+ * already holds the floor, and a twin given all of it would be noisier than its endpoint by the floor.
+ */
+async function measureGapNoiseFloor(profile: Record<string, unknown>, promptTokens: number): Promise<number> {
+  const records = await measureServed({ ...profile, jitter_sigma: 0, ...(profile.kind === 'physics' ? { moe_imbalance_sigma: 0 } : {}) }, promptTokens, 64, 4);
+  const gaps = records.flatMap((record) => record.itl_ms).sort((a, b) => a - b);
+  return gaps.length < 8 ? 0 : lognormalSigmaOf(percentile(gaps, 90), percentile(gaps, 50));
 }
 
 /** The known architecture, checked against the catalogs before any probing (an unknown name fails here, naming its flag). */
@@ -122,7 +144,8 @@ async function fitAndJudge(runs: LoadedRun[], holdout: LoadedRun[], options: Cal
   if (runs.length === 0) throw new Error('calibrate needs at least one run');
   const maxError = options.maxError ?? 0.15;
   // Every request pays tokenbench's own serving overhead, measured here; the endpoint's front end may cost more (fitted).
-  const localOverhead_ms = await measureServingOverhead(middleValue(runs.flatMap((run) => run.records.map((record) => record.prompt_tokens))) ?? 256);
+  const promptTokens = middleValue(runs.flatMap((run) => run.records.map((record) => record.prompt_tokens))) ?? 256;
+  const localOverhead_ms = await measureServingOverhead(promptTokens);
   const servedModel = options.model ?? runs[0].info.model;
   const fit = fitProfile(runs, holdout, {
     model: options.model,
@@ -132,6 +155,13 @@ async function fitAndJudge(runs: LoadedRun[], holdout: LoadedRun[], options: Cal
     physics: physicsOf(options, servedModel),
     log: options.log,
   });
+  // The measured gap spread holds this machine's own (timers, loopback): the twin, served here, adds it again.
+  const measuredJitter = Number(fit.profile.jitter_sigma ?? 0);
+  if (measuredJitter > 0) {
+    const floor_sigma = await measureGapNoiseFloor(fit.profile, promptTokens);
+    fit.profile.jitter_sigma = jitterBeyondFloor(measuredJitter, floor_sigma);
+    fit.profile.fit = { ...(fit.profile.fit as object), measured_gap_sigma: measuredJitter, machine_gap_sigma: Number(floor_sigma.toFixed(4)) };
+  }
   if (options.measureTwin && fit.outOfSample.length) {
     options.log?.('calibrate: serving the twin and measuring it at the validation loads');
     parseProfile(fit.profile, 'twin'); // a profile the server would refuse fails here, before a process is started

@@ -301,6 +301,15 @@ function leaveOneLoadOut(form: FormFit, runs: LoadedRun[]): { error: number | nu
   return { error: total / runs.length, iterations };
 }
 
+/** σ of a lognormal from its p90 over its median: p90/p50 = exp(1.2816 σ). */
+export const lognormalSigmaOf = (p90: number, median: number) => (p90 > 0 && median > 0 ? Math.max(0, Math.log(p90 / median) / 1.2816) : 0);
+
+/**
+ * The step jitter a twin needs when `floor_sigma` of the measured spread came from the machine (timers,
+ * event loops, loopback): independent noises add in log space, so their variances add.
+ */
+export const jitterBeyondFloor = (measured_sigma: number, floor_sigma: number) => Number(Math.sqrt(Math.max(0, measured_sigma ** 2 - floor_sigma ** 2)).toFixed(4));
+
 function roundValues(values: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, Number(value.toPrecision(5))]));
 }
@@ -326,9 +335,9 @@ export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: Fit
   const outputs = usable.flatMap((run) => run.records.filter((record) => record.ok).map((record) => Math.log(Math.max(1, record.output_tokens))));
   const meanLog = outputs.reduce((sum, value) => sum + value, 0) / outputs.length;
   const sigmaLog = Math.sqrt(outputs.reduce((sum, value) => sum + (value - meanLog) ** 2, 0) / outputs.length);
-  // The spread of gaps at the lightest load is step-time noise: p90/p50 = exp(1.2816 σ) for a lognormal.
+  // The spread of gaps at the lightest load is step-time noise (the machine's own included: see jitterBeyondFloor).
   const itl = lightest.summary.itl_ms;
-  const jitter_sigma = Number(Math.min(0.5, Math.max(0, Math.log(itl.p90 / itl.median) / 1.2816)).toFixed(4));
+  const jitter_sigma = Number(Math.min(0.5, lognormalSigmaOf(itl.p90, itl.median)).toFixed(4));
   const promptTokenRatio = measuredPromptTokenRatio(usable);
   const servedModel = options.model ?? usable[0].info.model;
   const base: Record<string, unknown> = {

@@ -9,9 +9,14 @@ import { readRun, runCli } from '../helpers/cli';
 // compared on the traffic the probes characterised, at loads the probes never ran.
 const directory = mkdtempSync(join(tmpdir(), 'tokenbench-calibrate-'));
 
+/**
+ * One closed-loop run. Both sides first get three waves of warm-up at the run's concurrency, as calibrate
+ * gives its served twin: a process that has served nothing spreads its first wave's arrivals over step
+ * boundaries, and the twin's process is new where the endpoint's has served every probe.
+ */
 async function measure(baseURL: string, workload: string, concurrency: number, requests: number, name: string) {
   const out = join(directory, name);
-  const result = await runCli(['run', '--target', baseURL, '--workload', workload, '--concurrency', String(concurrency), '--requests', String(requests), '--out', out]);
+  const result = await runCli(['run', '--target', baseURL, '--workload', workload, '--concurrency', String(concurrency), '--requests', String(requests), '--warmup', String(3 * concurrency), '--out', out]);
   expect(result.code).toBe(0);
   return readRun(out);
 }
@@ -44,7 +49,7 @@ test('calibrate --target a mixture-of-experts endpoint it never saw: a black-box
     twin = await startMockProcess(['--profile', join(out, 'profile.yaml')]);
     const workload = 'synthetic:prompt=lognormal(256,0.3),output=lognormal(128,0.3)';
     for (const concurrency of [5, 10]) {
-      const requests = Math.max(24, 4 * concurrency);
+      const requests = Math.max(48, 6 * concurrency);
       const real = (await measure(endpoint.baseURL, workload, concurrency, requests, `moe-endpoint-c${concurrency}`)).summary;
       const modeled = (await measure(twin.baseURL, workload, concurrency, requests, `moe-twin-c${concurrency}`)).summary;
       process.stdout.write(`MoE c=${concurrency}: TTFT ${real.ttft_ms.median.toFixed(1)} → twin ${modeled.ttft_ms.median.toFixed(1)} ms; TPOT ${real.tpot_ms.median.toFixed(2)} → ${modeled.tpot_ms.median.toFixed(2)} ms\n`);
