@@ -8,6 +8,7 @@ import { runCli } from '../helpers/cli';
 import { startMockProcess } from '../helpers/mock-process';
 import { fitInWorker } from '../helpers/fit-in-worker';
 import { readRunDirectory } from '../../harness/results/run-dir';
+import { jitterBeyondFloor, lognormalSigmaOf } from '../../harness/calibrate/calibrate';
 
 // Three runs measured against `serve --profile llama-3.1-8b-h100` at concurrency 1, 4 and 16 (kept
 // fields only). With the serving overhead measured that day, 1.1443 ms, and no front-end delay to fit
@@ -81,6 +82,15 @@ test('calibrate names the flag or file it cannot use, and exits non-zero', async
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(message);
   }
+});
+
+test("the twin's step jitter is the endpoint's gap spread beyond this machine's own, as independent log-normal noises add in variance", () => {
+  // p90/p50 = exp(1.2816 σ): a p90 of 1.2 × the median is σ = ln 1.2 / 1.2816 = 0.14226.
+  expect(lognormalSigmaOf(12, 10)).toBeCloseTo(0.14226, 4);
+  // √(0.15² − 0.09²) = √(0.0225 − 0.0081) = √0.0144 = 0.12
+  expect(jitterBeyondFloor(0.15, 0.09)).toBe(0.12);
+  // All of it the machine's: the twin adds none.
+  expect(jitterBeyondFloor(0.05, 0.08)).toBe(0);
 });
 
 test('the fitted step time of a mixed step matches a hand computation, every term included', () => {
