@@ -49,7 +49,7 @@ test('calibrate --target a mixture-of-experts endpoint it never saw: a black-box
     twin = await startMockProcess(['--profile', join(out, 'profile.yaml')]);
     const workload = 'synthetic:prompt=lognormal(256,0.3),output=lognormal(128,0.3)';
     for (const concurrency of [5, 10]) {
-      const requests = Math.max(48, 6 * concurrency);
+      const requests = Math.max(40, 5 * concurrency);
       const real = (await measure(endpoint.baseURL, workload, concurrency, requests, `moe-endpoint-c${concurrency}`)).summary;
       const modeled = (await measure(twin.baseURL, workload, concurrency, requests, `moe-twin-c${concurrency}`)).summary;
       process.stdout.write(`MoE c=${concurrency}: TTFT ${real.ttft_ms.median.toFixed(1)} → twin ${modeled.ttft_ms.median.toFixed(1)} ms; TPOT ${real.tpot_ms.median.toFixed(2)} → ${modeled.tpot_ms.median.toFixed(2)} ms\n`);

@@ -73,16 +73,26 @@ test("open loop: each shard sends its ids at the whole run's own schedule, so th
 });
 
 test('a trace splits by row, each row at its own recorded time', async () => {
+  // Only the schedule is under test: an instant endpoint, as the trace's answers run to 1,656 tokens (50 s at the constant profile's pace).
+  const instant = await startMockProcess(['--profile', 'instant']);
+  try {
+    await splitTraceByRow(instant.baseURL);
+  } finally {
+    await instant.close();
+  }
+});
+
+async function splitTraceByRow(baseURL: string) {
   const out = join(directory, 'trace-1');
-  const result = await runCli(['run', '--target', mock.baseURL, '--shard', '1/2', '--workload', 'burstgpt:traces/BurstGPT_1_first400.csv', '--limit', '10', '--speedup', '100000', '--scrape-interval', '0', '--out', out]);
+  const result = await runCli(['run', '--target', baseURL, '--shard', '1/2', '--workload', 'burstgpt:traces/BurstGPT_1_first400.csv', '--limit', '10', '--speedup', '100000', '--scrape-interval', '0', '--out', out]);
   expect(result.code).toBe(0);
   const whole = join(directory, 'trace-whole');
-  expect((await runCli(['run', '--target', mock.baseURL, '--workload', 'burstgpt:traces/BurstGPT_1_first400.csv', '--limit', '10', '--speedup', '100000', '--scrape-interval', '0', '--out', whole])).code).toBe(0);
+  expect((await runCli(['run', '--target', baseURL, '--workload', 'burstgpt:traces/BurstGPT_1_first400.csv', '--limit', '10', '--speedup', '100000', '--scrape-interval', '0', '--out', whole])).code).toBe(0);
   const shardRecords = readRun(out).records as RequestRecord[];
   const wholeRecords = readRun(whole).records as RequestRecord[];
   expect(shardRecords.map((record) => record.id)).toEqual([1, 3, 5, 7, 9]);
   for (const record of shardRecords) expect(record.scheduled_ms).toBeCloseTo(wholeRecords[record.id].scheduled_ms, 6);
-});
+}
 
 test('a Kubernetes Indexed Job: JOB_COMPLETION_INDEX with --shards N picks that slice (and TOKENBENCH_SHARD works too)', async () => {
   const out = join(directory, 'indexed');
