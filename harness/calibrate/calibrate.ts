@@ -263,7 +263,7 @@ interface FormFit {
  * Continuous knobs by descent, for each candidate seat count (a seat limit changes which knobs explain
  * the load curve, so each gets its own descent); the step's token budget by enumeration at each.
  */
-function fitForm(family: Family, runs: LoadedRun[], options: FitOptions): FormFit {
+function fitForm(family: Family, runs: LoadedRun[], options: FitOptions, nested?: FormFit): FormFit {
   const unlimited: ServingLimits = { maxNumSeqs: options.maxNumSeqs ?? 256, maxNumBatchedTokens: 8192 };
   const first = new BoundedFit(family, runs, unlimited);
   const start = first.search();
@@ -277,6 +277,14 @@ function fitForm(family: Family, runs: LoadedRun[], options: FitOptions): FormFi
     const descended = fit.descend(start.values, runs, 150, 1);
     iterations += fit.iterations;
     if (!best || descended.loss < best.loss) best = { family, values: descended.values, limits, loss: descended.loss, iterations: 0 };
+  }
+  if (nested) {
+    // The simpler form this one nests, at its own limits, as a start: a richer form never fits worse than
+    // the form it contains (a MoE calibration once left the saturating form in a basin 13% worse than linear).
+    const fit = new BoundedFit(family, runs, nested.limits);
+    const descended = fit.descend({ ...Object.fromEntries(family.knobs.map((knob) => [knob.name, knob.start])), ...nested.values, ...family.nestedAt }, runs, 150, 1);
+    iterations += fit.iterations;
+    if (!best || descended.loss < best.loss) best = { family, values: descended.values, limits: nested.limits, loss: descended.loss, iterations: 0 };
   }
   return { ...best!, iterations };
 }
@@ -356,9 +364,12 @@ export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: Fit
       : (['linear', 'saturating'] as const).map((form) => fittedFamily(form, scale, base, localOverhead_ms, fitsFrontEnd));
 
   let iterations = 0;
+  let simpler: FormFit | undefined;
   const scored = families.map((family) => {
     log(`calibrate: fitting ${family.name} to ${usable.length} run(s)`);
-    const form = fitForm(family, usable, options);
+    // Families come simplest first, each nesting the one before it.
+    const form = fitForm(family, usable, options, simpler);
+    simpler = form;
     const lolo = families.length > 1 ? leaveOneLoadOut(form, usable) : { error: null, iterations: 0 };
     iterations += form.iterations + lolo.iterations;
     return { form, lolo: lolo.error };

@@ -30,6 +30,8 @@ export interface Family {
   profileInput(values: Record<string, number>, limits: ServingLimits, jitter_sigma: number): Record<string, unknown>;
   /** Other starting points worth a descent (knob name → value), beyond `start`. */
   alternativeStarts: Array<Record<string, number>>;
+  /** Knob values at which this family is the simpler one it nests (saturating: no batch memory). */
+  nestedAt?: Record<string, number>;
 }
 
 /** What the runs say about the endpoint, read once: the scale of every bound and start. */
@@ -111,6 +113,7 @@ export function fittedFamily(form: 'linear' | 'saturating', scale: MeasuredScale
         ? 'effective roofline: fixed + per-sequence cost + max(memory floor + KV reads, compute per token + prefill attention)'
         : 'effective roofline with a saturating batch memory term (distinct experts touched): fixed + per-sequence + max(memory floor + experts(n) + KV reads, compute + attention)',
     knobs,
+    ...(form === 'saturating' ? { nestedAt: { batch_memory: 1e-4 } } : {}),
     alternativeStarts: [
       // Prefill compute-bound: the lightest first token is mostly one prefill of its prompt.
       { compute_per_token: computeFromLightRun, ...(fitsFrontEnd ? { front_end_ms: 0.1 * s.lightPrefill_ms } : {}) },
