@@ -8,7 +8,7 @@ import { runCli } from '../helpers/cli';
 import { startMockProcess } from '../helpers/mock-process';
 import { fitInWorker } from '../helpers/fit-in-worker';
 import { readRunDirectory } from '../../harness/results/run-dir';
-import { jitterBeyondFloor, lognormalSigmaOf } from '../../harness/calibrate/calibrate';
+import { jitterBeyondFloor, lognormalSigmaOf } from '../../harness/calibrate/jitter';
 
 // Three runs measured against `serve --profile llama-3.1-8b-h100` at concurrency 1, 4 and 16 (kept
 // fields only). With the serving overhead measured that day, 1.1443 ms, and no front-end delay to fit

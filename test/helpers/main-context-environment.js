@@ -8,6 +8,12 @@
 const vm = require('node:vm');
 const { TestEnvironment } = require('jest-environment-node');
 
+// undici keeps one global dispatcher per process (non-configurable Symbol.for keys): the first module
+// instance to load sets it, and later test files' undici use it. Loaded here, by Node's own require, it
+// outlives every test file: set by a file's registry, it lazily required llhttp after that file was torn
+// down, and every later file's HTTP failed ("WebAssembly.Module(): Argument 0 must be a buffer source").
+require('undici');
+
 const mainContextMarkers = new WeakSet();
 const compileFunction = vm.compileFunction;
 // jest-runtime compiles each CommonJS module with vm.compileFunction(…, { parsingContext }): without a
