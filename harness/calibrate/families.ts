@@ -48,6 +48,9 @@ export interface MeasuredScale {
   /** First-token time of the lightest run, less one decode step: a prefill plus front-end delays. */
   lightPrefill_ms: number;
   lightPrompt: number;
+  /** First-token time of the longest prompt measured at the lightest load: a prefill that may be compute-bound. */
+  longPromptTtft_ms: number;
+  longPrompt: number;
   lightTpot_ms: number;
   heavyTpot_ms: number;
   /** TPOT median of the next load above the lightest: a jump there is a kernel switch or the first experts beyond one token's. */
@@ -66,6 +69,7 @@ export function measuredScale(runs: LoadedRun[]): MeasuredScale {
   const ttft = (run: LoadedRun) => run.summary.ttft_ms.median;
   const tpot = (run: LoadedRun) => run.summary.tpot_ms.median;
   const lightTpot_ms = tpot(lightest);
+  const longest = byLoad.filter((run) => concurrencyOf(run) <= concurrencyOf(lightest)).reduce((a, b) => (promptOf(b) > promptOf(a) ? b : a));
   return {
     minTtft_ms: Math.min(...runs.map(ttft)),
     minTpot_ms: Math.min(...runs.map(tpot)),
@@ -75,6 +79,8 @@ export function measuredScale(runs: LoadedRun[]): MeasuredScale {
     maxPerContextKilotoken_ms: Math.min(...runs.map((run) => tpot(run) / ((promptOf(run) + outputOf(run)) / 1000))),
     lightPrefill_ms: Math.max(0.05, ttft(lightest) - lightTpot_ms),
     lightPrompt: promptOf(lightest),
+    longPromptTtft_ms: ttft(longest),
+    longPrompt: promptOf(longest),
     lightTpot_ms,
     heavyTpot_ms: tpot(heaviest),
     nextTpot_ms: tpot(byLoad.find((run) => concurrencyOf(run) > concurrencyOf(lightest)) ?? heaviest),
@@ -122,7 +128,20 @@ export function fittedFamily(form: 'linear' | 'saturating', scale: MeasuredScale
       // The step's cost jumps from one token to a few, then flattens (a CPU engine's matrix-vector to
       // matrix-matrix switch, a MoE layer's experts): the whole jump in the saturating term.
       ...(form === 'saturating'
-        ? [{ compute_per_token: computeFromLightRun, batch_memory: Math.max(1e-3, 1.2 * (s.nextTpot_ms - s.lightTpot_ms)), batch_memory_scale: 0.7, per_sequence: 1e-4 }]
+        ? [
+            { compute_per_token: computeFromLightRun, batch_memory: Math.max(1e-3, 1.2 * (s.nextTpot_ms - s.lightTpot_ms)), batch_memory_scale: 0.7, per_sequence: 1e-4 },
+            // Every expert read once a step holds a few tokens (MoE): a prompt's step costs the whole term,
+            // a lone decode step none of it, so the first token's cost over a decode step is the term, not
+            // a front-end delay (a MoE fit left in that basin put 15 ms in front and missed TPOT by 25%);
+            // the longest prompt is compute-bound (a MoE prefill stayed flat from 64 to 256 tokens, not to 1,024).
+            {
+              batch_memory: Math.max(1e-3, s.lightPrefill_ms - localOverhead_ms),
+              batch_memory_scale: Math.max(1, s.concurrencySpan / 4),
+              compute_per_token: Math.min(s.maxComputePerToken_ms, Math.max(1e-7, (s.longPromptTtft_ms - localOverhead_ms) / s.longPrompt)),
+              per_sequence: 1e-4,
+              ...(fitsFrontEnd ? { front_end_ms: 0.02 } : {}),
+            },
+          ]
         : []),
     ],
     profileInput(values, limits, jitter_sigma) {
@@ -133,6 +152,8 @@ export function fittedFamily(form: 'linear' | 'saturating', scale: MeasuredScale
         step_ms,
         api_overhead_ms: localOverhead_ms + (values.front_end_ms ?? 0),
         jitter_sigma,
+        // The measured gap spread already holds the experts' imbalance: the catalog's own would count it twice.
+        moe_imbalance_sigma: 0,
         max_num_seqs: limits.maxNumSeqs,
         max_num_batched_tokens: limits.maxNumBatchedTokens,
       };
@@ -177,6 +198,8 @@ export function physicsFamily(hardware: string, model: string, gpus: number, sca
         layer_overhead_us: values.layer_overhead_us,
         api_overhead_ms: localOverhead_ms + (values.front_end_ms ?? 0),
         jitter_sigma,
+        // The measured gap spread already holds the experts' imbalance: the catalog's own would count it twice.
+        moe_imbalance_sigma: 0,
         max_num_seqs: limits.maxNumSeqs,
         max_num_batched_tokens: limits.maxNumBatchedTokens,
       };

@@ -8,3 +8,9 @@ export const lognormalSigmaOf = (p90: number, median: number) => (p90 > 0 && med
  * event loops, loopback): independent noises add in log space, so their variances add.
  */
 export const jitterBeyondFloor = (measured_sigma: number, floor_sigma: number) => Number(Math.sqrt(Math.max(0, measured_sigma ** 2 - floor_sigma ** 2)).toFixed(4));
+
+/**
+ * A p90 as measured through noise of log-spread `noise_sigma` added to a noiseless distribution with this
+ * median and p90 (log-normal approximation: spreads add in variance; the median stays where it is).
+ */
+export const p90ThroughNoise = (p90: number, median: number, noise_sigma: number) => median * Math.exp(1.2816 * Math.hypot(lognormalSigmaOf(p90, median), noise_sigma));

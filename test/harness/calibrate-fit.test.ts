@@ -8,7 +8,7 @@ import { runCli } from '../helpers/cli';
 import { startMockProcess } from '../helpers/mock-process';
 import { fitInWorker } from '../helpers/fit-in-worker';
 import { readRunDirectory } from '../../harness/results/run-dir';
-import { jitterBeyondFloor, lognormalSigmaOf } from '../../harness/calibrate/jitter';
+import { jitterBeyondFloor, lognormalSigmaOf, p90ThroughNoise } from '../../harness/calibrate/jitter';
 
 // Three runs measured against `serve --profile llama-3.1-8b-h100` at concurrency 1, 4 and 16 (kept
 // fields only). With the serving overhead measured that day, 1.1443 ms, and no front-end delay to fit
@@ -91,6 +91,16 @@ test("the twin's step jitter is the endpoint's gap spread beyond this machine's 
   expect(jitterBeyondFloor(0.15, 0.09)).toBe(0.12);
   // All of it the machine's: the twin adds none.
   expect(jitterBeyondFloor(0.05, 0.08)).toBe(0);
+});
+
+test("the fit compares the measured TTFT p90 with the simulated one widened by the measured step noise, the median left where it is", () => {
+  // A noiseless spread of σ 0.3 (p90 = 100·e^(1.2816·0.3) = 146.94) through noise of σ 0.4: √(0.09 + 0.16) = 0.5,
+  // so p90 = 100·e^(1.2816·0.5) = 100·e^0.6408 = 189.81.
+  expect(p90ThroughNoise(100 * Math.exp(1.2816 * 0.3), 100, 0.4)).toBeCloseTo(189.81, 1);
+  // Every request alike (p90 = median): the noise alone, 100·e^(1.2816·0.1) = 113.68.
+  expect(p90ThroughNoise(100, 100, 0.1)).toBeCloseTo(113.68, 1);
+  // No noise: unchanged.
+  expect(p90ThroughNoise(150, 100, 0)).toBeCloseTo(150, 6);
 });
 
 test('the fitted step time of a mixed step matches a hand computation, every term included', () => {

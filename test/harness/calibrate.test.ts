@@ -43,7 +43,7 @@ test('calibrate --target a mixture-of-experts endpoint it never saw: a black-box
   const out = join(directory, 'moe-twin');
   let twin: MockProcess | undefined;
   try {
-    const { profile } = await calibrateTarget(endpoint.baseURL, out, ['--budget-s', '60', '--max-concurrency', '16', '--structure', 'black-box']);
+    const { profile } = await calibrateTarget(endpoint.baseURL, out, ['--budget-s', '90', '--max-concurrency', '16', '--structure', 'black-box']);
     expect(profile).toMatchObject({ kind: 'fitted', model: 'mixtral-8x7b', fit: { route: 'black-box' } });
     expect(Object.keys(profile.fit.forms)).toEqual(['fitted-linear', 'fitted-saturating']);
     twin = await startMockProcess(['--profile', join(out, 'profile.yaml')]);
