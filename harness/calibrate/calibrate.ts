@@ -107,6 +107,7 @@ function figuresOfRecords(records: RequestRecord[]): RunFigures {
  * and when reporting the twin's figures.
  */
 const SEARCH_REPLAY_LIMIT = 96;
+const REPORT_REPLAY_LIMIT = 400;
 
 /**
  * A p90 of fewer requests is their worst one or two: one slow outlier in a 4-request prompt probe (p90 twice
@@ -120,7 +121,6 @@ const MIN_REQUESTS_FOR_P90 = 20;
  * (a MoE run at concurrency 4 measured −0.021 ms per token, pulling the fit's prefill compute to zero).
  */
 const MAX_CONCURRENCY_FOR_SLOPE = 1.5;
-const REPORT_REPLAY_LIMIT = 400;
 
 /** A contiguous window of a run's requests: it keeps the arrival process (open loop) and the in-flight mix (closed loop) intact. */
 function replayedRecords(run: LoadedRun, limit: number): RequestRecord[] {
@@ -301,15 +301,15 @@ interface FormFit {
  */
 function fitForm(family: Family, runs: LoadedRun[], options: FitOptions, jitterSigma: number, nested?: FormFit): FormFit {
   const unlimited: ServingLimits = { maxNumSeqs: options.maxNumSeqs ?? 256, maxNumBatchedTokens: 8192 };
-  const first = new BoundedFit(family, runs, unlimited, jitterSigma, true);
   // The noiseless search's optimum competes as the start: its loss is smooth, so it reaches basins the
   // noisy search steps over (on an 8B fixture the noisy search alone stopped with every TPOT 7% high).
   const quiet = new BoundedFit(family, runs, unlimited, jitterSigma);
+  const noisy = new BoundedFit(family, runs, unlimited, jitterSigma, true);
   const quietStart = quiet.search();
-  const noisyStart = first.search();
-  const quietLoss = first.loss(quietStart.values);
+  const noisyStart = noisy.search();
+  const quietLoss = noisy.loss(quietStart.values);
   const start = quietLoss < noisyStart.loss ? { values: quietStart.values, loss: quietLoss } : noisyStart;
-  let iterations = first.iterations + quiet.iterations;
+  let iterations = noisy.iterations + quiet.iterations;
   let best: FormFit | undefined = options.maxNumSeqs ? undefined : { family, values: start.values, limits: unlimited, loss: start.loss, iterations: 0, jitterSigma };
   for (const maxNumSeqs of seatCandidates(runs, options.maxNumSeqs)) {
     const probe = new BoundedFit(family, runs, unlimited, jitterSigma, true);

@@ -58,6 +58,9 @@ export interface MeasuredScale {
   concurrencySpan: number;
 }
 
+/** The measured gap spread already holds a MoE's expert imbalance: the catalog's own would count it twice. */
+const MEASURED_NOISE_ONLY = { moe_imbalance_sigma: 0 };
+
 export const concurrencyOf = (run: LoadedRun) => (run.info.load_pattern?.kind === 'closed' ? run.info.load_pattern.concurrency : run.summary.request_throughput * (run.summary.e2el_ms.mean / 1000));
 const promptOf = (run: LoadedRun) => middleValue(run.records.filter((record) => record.ok).map((record) => record.prompt_tokens)) ?? 1;
 const outputOf = (run: LoadedRun) => middleValue(run.records.filter((record) => record.ok).map((record) => record.output_tokens)) ?? 1;
@@ -152,8 +155,7 @@ export function fittedFamily(form: 'linear' | 'saturating', scale: MeasuredScale
         step_ms,
         api_overhead_ms: localOverhead_ms + (values.front_end_ms ?? 0),
         jitter_sigma,
-        // The measured gap spread already holds the experts' imbalance: the catalog's own would count it twice.
-        moe_imbalance_sigma: 0,
+        ...MEASURED_NOISE_ONLY,
         max_num_seqs: limits.maxNumSeqs,
         max_num_batched_tokens: limits.maxNumBatchedTokens,
       };
@@ -198,8 +200,7 @@ export function physicsFamily(hardware: string, model: string, gpus: number, sca
         layer_overhead_us: values.layer_overhead_us,
         api_overhead_ms: localOverhead_ms + (values.front_end_ms ?? 0),
         jitter_sigma,
-        // The measured gap spread already holds the experts' imbalance: the catalog's own would count it twice.
-        moe_imbalance_sigma: 0,
+        ...MEASURED_NOISE_ONLY,
         max_num_seqs: limits.maxNumSeqs,
         max_num_batched_tokens: limits.maxNumBatchedTokens,
       };
