@@ -14,6 +14,8 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { TINY_LLAMA, writeTinyLlamaGguf } from './write-gguf';
 
@@ -24,7 +26,6 @@ const wholeNumber = (flag: string) => (value: string) => {
 };
 
 interface Sequence {
-  clearHistory(): Promise<void>;
   evaluate(tokens: unknown[], options: Record<string, unknown>): AsyncGenerator<unknown>;
 }
 
@@ -91,7 +92,10 @@ async function main() {
   let generating = 0;
   let holdingSince: number | undefined;
   const HOLD_MS = 2;
+  // Slots that a new request took, to be emptied before the next batch is built (see clearBetweenBatches).
+  const pendingClears: Array<() => void> = [];
   const serverOrder = ({ items, size }: { items: readonly { tokens: readonly unknown[] }[]; size: number }) => {
+    for (const clear of pendingClears.splice(0)) clear();
     let left = size;
     const decode = items.filter((item) => item.tokens.length === 1);
     const prompts = items.filter((item) => item.tokens.length > 1);
@@ -118,6 +122,32 @@ async function main() {
   });
   const pool = new SlotPool(Array.from({ length: options.sequences }, () => context.getSequence() as unknown as Sequence));
   const eos = model.tokens.eos;
+
+  // llama-server empties a slot that takes a new task between two batches (update_slots:
+  // llama_memory_seq_rm). node-llama-cpp's clearHistory instead waits for the context lock, which its
+  // batch loop holds for as long as any token is queued: under load a new request waited until another
+  // one ended (700 ms at 4 requests), so prompts queued in waves no serving engine has. So the slot's
+  // cells are removed at the next batch boundary (serverOrder runs there, inside that lock), or under
+  // the lock once the loop is idle, whichever comes first; node-llama-cpp 3.22's own state of the
+  // sequence is reset with them (the version is pinned in scripts/llama/package.json).
+  // The lock registry must be node-llama-cpp's own copy of lifecycle-utils: resolved from its folder.
+  const lockModule = createRequire(join(__dirname, 'node_modules', 'node-llama-cpp', 'package.json')).resolve('lifecycle-utils');
+  const { withLock } = (await import(pathToFileURL(lockModule).href)) as { withLock(scope: readonly unknown[], callback: () => void): Promise<void> };
+  const clearBetweenBatches = (sequence: Sequence) =>
+    new Promise<void>((resolve) => {
+      let cleared = false;
+      const clear = () => {
+        if (cleared) return;
+        cleared = true;
+        const state = sequence as unknown as { _context: { _ctx: { disposeSequence(id: number): void } }; _sequenceId: number; _contextTokens: unknown[]; _nextTokenIndex: number };
+        state._context._ctx.disposeSequence(state._sequenceId);
+        state._contextTokens = [];
+        state._nextTokenIndex = 0;
+        resolve();
+      };
+      pendingClears.push(clear);
+      void withLock([context, 'context'], clear);
+    });
 
   async function generate(request: IncomingMessage, response: ServerResponse, kind: 'chat' | 'completions') {
     let body: Record<string, unknown>;
@@ -155,7 +185,7 @@ async function main() {
       counted = false;
     };
     try {
-      await sequence.clearHistory();
+      await clearBetweenBatches(sequence);
       if (stream) response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       for await (const token of sequence.evaluate(tokens, { temperature: 0 })) {
         if (!counted) generating++;
