@@ -313,6 +313,7 @@ export async function calibrateTarget(options: CalibrateTargetOptions): Promise<
   let previous: { concurrency: number; run: LoadedRun } | undefined;
   let seats: number | undefined;
   let flatBefore = false;
+  let saturatedAt: number | undefined;
   for (let concurrency = 1; concurrency <= maxConcurrency; concurrency *= 2) {
     const elapsed_s = (Date.now() - ladderStarted) / 1000;
     // The next point sends more requests at more concurrency: past the knee its time grows with its requests.
@@ -340,10 +341,14 @@ export async function calibrateTarget(options: CalibrateTargetOptions): Promise<
     }
     // Saturated: two doublings of the requests in flight in a row bought under 10% more output each
     // (one flat step can be an engine's batching quirk below its seat limit, as llama.cpp's at 2).
+    // One point past the knee, budget allowing, shows what more load buys there: longer steps (the seats
+    // are not full: a CPU engine saturated from one request on) or waits (a seat limit); without it
+    // every load above the knee is extrapolation (a llama.cpp twin fitted up to 4 was 30% off at 6).
+    if (saturatedAt !== undefined) break;
     const flat = previous !== undefined && run.summary.output_throughput < previous.run.summary.output_throughput * 1.1;
     if (flat && flatBefore) {
       notes.push(`saturated at concurrency ${concurrency}: output ${run.summary.output_throughput.toFixed(1)} tok/s against ${previous!.run.summary.output_throughput.toFixed(1)} at ${previous!.concurrency}`);
-      break;
+      saturatedAt = concurrency;
     }
     flatBefore = flat;
     previous = { concurrency, run };

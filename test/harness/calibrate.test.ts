@@ -62,19 +62,35 @@ test('calibrate --target a mixture-of-experts endpoint it never saw: a black-box
   }
 }, 600_000);
 
-/** scripts/llama/serve-llama.ts in its own process: llama.cpp (node-llama-cpp's CPU build) behind an OpenAI endpoint. */
-const startLlama = () => startListeningProcess([process.execPath, '-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'scripts', 'llama', 'serve-llama.ts'), '--port', '0', '--context', '4096'], 'serve-llama');
+/** scripts/llama/serve-llama.ts in its own process: llama.cpp (node-llama-cpp's CPU build) behind an OpenAI endpoint with 4 slots. */
+const startLlama = () => startListeningProcess([process.execPath, '-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'scripts', 'llama', 'serve-llama.ts'), '--port', '0', '--sequences', '4', '--context', '2048'], 'serve-llama');
 
-test('calibrate --target a real llama.cpp engine whose tokenizer counts ~5× more: the twin applies the ratio, so the same text costs what it costs there', async () => {
+test('calibrate --target a real llama.cpp engine: the twin finds its 4 slots, holds at two loads the probes never ran, and applies its tokenizer\'s ~5× count, so the same text costs what it costs there', async () => {
   const llama = await startLlama();
   const out = join(directory, 'llama-twin');
   let twin: MockProcess | undefined;
   try {
-    const { profile } = await calibrateTarget(llama.baseURL, out, ['--budget-s', '30', '--max-concurrency', '4', '--prompt-tokens', '64', '--output-tokens', '64']);
+    // One thread on a tiny model: throughput is flat from one request on, so the ladder saturates at 4
+    // and takes one point past it (8, where requests wait for a slot); validation at 3 and 6.
+    const { profile } = await calibrateTarget(llama.baseURL, out, ['--budget-s', '45', '--max-concurrency', '8', '--prompt-tokens', '32', '--output-tokens', '32']);
+    expect(profile.max_num_seqs).toBe(4);
     // Its SentencePiece vocabulary is single characters: about 5 tokens per o200k token.
     expect(profile.prompt_token_ratio).toBeGreaterThan(4);
     expect(profile.prompt_token_ratio).toBeLessThan(6);
     twin = await startMockProcess(['--profile', join(out, 'profile.yaml')]);
+    // Loads the probes never ran, past the slots: the first token waits for a slot. This CPU engine's
+    // speed drifts by up to 10% between runs a minute apart, so it is measured before and after the twin.
+    const workload = 'synthetic:prompt=lognormal(32,0.3),output=lognormal(32,0.3)';
+    for (const concurrency of [5, 7]) {
+      const requests = 6 * concurrency;
+      const before = (await measure(llama.baseURL, workload, concurrency, requests, `llama-endpoint-c${concurrency}-before`)).summary;
+      const modeled = (await measure(twin.baseURL, workload, concurrency, requests, `llama-twin-c${concurrency}`)).summary;
+      const after = (await measure(llama.baseURL, workload, concurrency, requests, `llama-endpoint-c${concurrency}-after`)).summary;
+      const real = { ttft_ms: (before.ttft_ms.median + after.ttft_ms.median) / 2, tpot_ms: (before.tpot_ms.median + after.tpot_ms.median) / 2 };
+      process.stdout.write(`llama.cpp c=${concurrency}: TTFT ${before.ttft_ms.median.toFixed(1)}/${after.ttft_ms.median.toFixed(1)} → twin ${modeled.ttft_ms.median.toFixed(1)} ms; TPOT ${before.tpot_ms.median.toFixed(2)}/${after.tpot_ms.median.toFixed(2)} → ${modeled.tpot_ms.median.toFixed(2)} ms\n`);
+      expect(percentOff(modeled.ttft_ms.median, real.ttft_ms)).toBeLessThan(0.15);
+      expect(percentOff(modeled.tpot_ms.median, real.tpot_ms)).toBeLessThan(0.15);
+    }
     // The same prompt texts, one at a time, at lengths the probes did not send.
     for (const prompt of [40, 160]) {
       const workload = `synthetic:prompt=${prompt},output=16`;
