@@ -43,11 +43,11 @@ test('calibrate --target a mixture-of-experts endpoint it never saw: a black-box
   const out = join(directory, 'moe-twin');
   let twin: MockProcess | undefined;
   try {
-    const { profile } = await calibrateTarget(endpoint.baseURL, out, ['--budget-s', '90', '--max-concurrency', '16', '--structure', 'black-box']);
+    const { profile } = await calibrateTarget(endpoint.baseURL, out, ['--budget-s', '45', '--max-concurrency', '16', '--output-tokens', '64', '--structure', 'black-box']);
     expect(profile).toMatchObject({ kind: 'fitted', model: 'mixtral-8x7b', fit: { route: 'black-box' } });
     expect(Object.keys(profile.fit.forms)).toEqual(['fitted-linear', 'fitted-saturating']);
     twin = await startMockProcess(['--profile', join(out, 'profile.yaml')]);
-    const workload = 'synthetic:prompt=lognormal(256,0.3),output=lognormal(128,0.3)';
+    const workload = 'synthetic:prompt=lognormal(256,0.3),output=lognormal(64,0.3)';
     for (const concurrency of [5, 10]) {
       const requests = Math.max(40, 5 * concurrency);
       const real = (await measure(endpoint.baseURL, workload, concurrency, requests, `moe-endpoint-c${concurrency}`)).summary;
@@ -114,7 +114,7 @@ test('calibrate --target with --hardware and --arch-model keeps the physics stru
   const endpoint = await startMockProcess(['--profile', profilePath]);
   const out = join(directory, 'physics-twin');
   try {
-    const { profile } = await calibrateTarget(endpoint.baseURL, out, ['--budget-s', '25', '--max-concurrency', '8', '--hardware', 'h100-sxm', '--arch-model', 'llama-3.1-8b']);
+    const { profile } = await calibrateTarget(endpoint.baseURL, out, ['--budget-s', '15', '--max-concurrency', '8', '--output-tokens', '64', '--hardware', 'h100-sxm', '--arch-model', 'llama-3.1-8b']);
     expect(profile).toMatchObject({ kind: 'physics', model: 'llama-3.1-8b', hardware: 'h100-sxm', fit: { route: 'known-architecture', structure: 'physics' } });
     // MBU itself is not pinned by a short probe (a lone decode step is bytes ÷ (bandwidth × MBU) plus
     // step and layer overheads: one figure, three knobs; a CI run fitted 0.73 with larger overheads), so
