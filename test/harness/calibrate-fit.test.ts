@@ -7,6 +7,7 @@ import { parseProfile, type FittedProfile } from '../../server/profiles';
 import { runCli } from '../helpers/cli';
 import { startMockProcess } from '../helpers/mock-process';
 import { fitInWorker } from '../helpers/fit-in-worker';
+import type { CalibrationResult } from '../../harness/calibrate/calibrate';
 import { readRunDirectory } from '../../harness/results/run-dir';
 import { jitterBeyondFloor, lognormalSigmaOf, p90ThroughNoise } from '../../harness/calibrate/jitter';
 
@@ -16,8 +17,26 @@ import { jitterBeyondFloor, lognormalSigmaOf, p90ThroughNoise } from '../../harn
 // side stayed there: memory floor 10.1 ms, almost no compute, every TPOT 33% high.
 const FIXTURE = join(__dirname, 'fixtures', 'calibrate-memory-floor-basin');
 
+// Three runs against a real llama.cpp engine (node-llama-cpp, 2 threads on this 2-core machine, the
+// random-weight tiny Llama of scripts/llama) at concurrency 1, 2 and 4. The unbounded fit of the past
+// wrote memory_floor 47,072 ms and api_overhead_ms 47,071 from them, 319,200% off, and exited 0.
+const DIVERGED = join(__dirname, 'fixtures', 'calibrate-llama-cpp-diverged');
+
+// The fits below are computation (worker threads, or calibrate's own process), and no test here holds
+// a timing: started together, they share the machine's cores instead of taking turns.
+const missOut = mkdtempSync(join(tmpdir(), 'tokenbench-calibrate-miss-'));
+const started = {} as { memoryFloor: Promise<CalibrationResult>; diverged: Promise<CalibrationResult>; miss: ReturnType<typeof runCli>; noisy: Promise<NoisyCalibration> };
+beforeAll(() => {
+  started.memoryFloor = fitInWorker(['c1', 'c4', 'c16'].map((name) => join(FIXTURE, name)), [], { localOverhead_ms: 1.1443, fitFrontEnd: false });
+  started.diverged = fitInWorker(['c1', 'c2', 'c4'].map((name) => join(DIVERGED, name)), [], { localOverhead_ms: 1 });
+  started.miss = runCli(['calibrate', join(DIVERGED, 'c1'), join(DIVERGED, 'c2'), '--holdout', join(DIVERGED, 'c4'), '--out', missOut, '--max-error', '1%']);
+  started.noisy = calibrateNoisyEndpoint();
+  // Each test awaits its own; this only keeps a failure from counting as unhandled before then.
+  for (const job of Object.values(started)) (job as Promise<unknown>).catch(() => undefined);
+});
+
 test('calibrate finds compute-bound prefill where the data shows it, even when its first guess is memory-bound', async () => {
-  const fit = await fitInWorker(['c1', 'c4', 'c16'].map((name) => join(FIXTURE, name)), [], { localOverhead_ms: 1.1443, fitFrontEnd: false });
+  const fit = await started.memoryFloor;
   for (const run of fit.inSample) {
     expect(Math.abs(run.error.ttft)).toBeLessThan(0.1);
     expect(Math.abs(run.error.tpot)).toBeLessThan(0.05);
@@ -33,15 +52,10 @@ test('calibrate finds compute-bound prefill where the data shows it, even when i
   expect(prefill_ms).toBeGreaterThan(loneDecode_ms);
 });
 
-// Three runs against a real llama.cpp engine (node-llama-cpp, 2 threads on this 2-core machine, the
-// random-weight tiny Llama of scripts/llama) at concurrency 1, 2 and 4. The unbounded fit of the past
-// wrote memory_floor 47,072 ms and api_overhead_ms 47,071 from them, 319,200% off, and exited 0.
-const DIVERGED = join(__dirname, 'fixtures', 'calibrate-llama-cpp-diverged');
-
 test('runs that once sent the fit to absurd values now give knobs within what the measurements allow', async () => {
   const directories = ['c1', 'c2', 'c4'].map((name) => join(DIVERGED, name));
   const runs = directories.map((directory) => readRunDirectory(directory));
-  const fit = await fitInWorker(directories, [], { localOverhead_ms: 1 });
+  const fit = await started.diverged;
   const step = fit.profile.step_ms as Record<string, number>;
   const minTtft = Math.min(...runs.map((run) => run.summary.ttft_ms.median));
   const minTpot = Math.min(...runs.map((run) => run.summary.tpot_ms.median));
@@ -55,8 +69,8 @@ test('runs that once sent the fit to absurd values now give knobs within what th
 });
 
 test('a calibration that misses --max-error exits 3 and says which figure at which load, in stdout and report.md', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'tokenbench-calibrate-miss-'));
-  const result = await runCli(['calibrate', join(DIVERGED, 'c1'), join(DIVERGED, 'c2'), '--holdout', join(DIVERGED, 'c4'), '--out', out, '--max-error', '1%']);
+  const out = missOut;
+  const result = await started.miss;
   expect(result.code).toBe(3);
   expect(result.stdout).toMatch(/MISS: (TTFT|TPOT) median at closed loop, concurrency 4: endpoint [\d.]+ ms, twin [\d.]+ ms \([+-][\d.]+%\), beyond --max-error 1%/);
   const report = readFileSync(join(out, 'report.md'), 'utf8');
@@ -115,16 +129,30 @@ test('the fitted step time of a mixed step matches a hand computation, every ter
   expect(fittedStepSeconds(step, prefill) * 1000).toBeCloseTo(0.5 + 0.1 + 40 + 16.004 + 16, 6);
 });
 
-test('runs from a slow, noisy endpoint (a hosted API: lognormal TTFT around 350 ms, ragged gaps) give bounded knobs and a verdict, never a runaway', async () => {
+interface NoisyCalibration {
+  out: string;
+  runs: string[];
+  simulated: Array<Awaited<ReturnType<typeof runCli>>>;
+  result: Awaited<ReturnType<typeof runCli>>;
+}
+
+/** Runs of a slow, noisy endpoint simulated at concurrency 1, 4 and 16, and calibrate fitted to two of them. */
+async function calibrateNoisyEndpoint(): Promise<NoisyCalibration> {
   const out = mkdtempSync(join(tmpdir(), 'tokenbench-calibrate-noisy-'));
   const runs: string[] = [];
+  const simulated = [];
   for (const concurrency of [1, 4, 16]) {
     const directory = join(out, `c${concurrency}`);
-    const result = await runCli(['simulate', '--profile', 'chatty', '--workload', 'synthetic:prompt=lognormal(256,0.4),output=lognormal(64,0.4)', '--concurrency', String(concurrency), '--requests', String(8 * concurrency), '--seed', '3', '--out', directory]);
-    expect(result.code).toBe(0);
+    simulated.push(await runCli(['simulate', '--profile', 'chatty', '--workload', 'synthetic:prompt=lognormal(256,0.4),output=lognormal(64,0.4)', '--concurrency', String(concurrency), '--requests', String(8 * concurrency), '--seed', '3', '--out', directory]));
     runs.push(directory);
   }
   const result = await runCli(['calibrate', runs[0], runs[2], '--holdout', runs[1], '--out', join(out, 'twin')]);
+  return { out, runs, simulated, result };
+}
+
+test('runs from a slow, noisy endpoint (a hosted API: lognormal TTFT around 350 ms, ragged gaps) give bounded knobs and a verdict, never a runaway', async () => {
+  const { out, runs, simulated, result } = await started.noisy;
+  for (const run of simulated) expect(run.code).toBe(0);
   expect([0, 3]).toContain(result.code);
   expect(result.stdout).toMatch(/^(PASS|MISS): /m);
   const profile = parseProfile(parseYaml(readFileSync(join(out, 'twin', 'profile.yaml'), 'utf8')), 'twin') as FittedProfile;
