@@ -19,9 +19,9 @@ import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { TINY_LLAMA, writeTinyLlamaGguf } from './write-gguf';
 
-const wholeNumber = (flag: string) => (value: string) => {
+const wholeNumber = (flag: string, least = 0) => (value: string) => {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError(`${flag} must be a whole number ≥ 0, got "${value}"`);
+  if (!Number.isInteger(number) || number < least) throw new InvalidArgumentError(`${flag} must be a whole number ≥ ${least}, got "${value}"`);
   return number;
 };
 
@@ -63,9 +63,9 @@ async function main() {
   const options = new Command()
     .option('--model <file>', 'GGUF file (default: write the random-weight tiny Llama)')
     .option('--port <n>', 'port (0 = any free one)', wholeNumber('--port'), 0)
-    .option('--sequences <n>', 'parallel sequences (slots)', wholeNumber('--sequences'), 4)
-    .option('--threads <n>', 'CPU threads for llama.cpp (1 on a 2-core machine: a second thread contends with this server and the harness)', wholeNumber('--threads'), 1)
-    .option('--context <n>', 'context tokens per sequence', wholeNumber('--context'), 4096)
+    .option('--sequences <n>', 'parallel sequences (slots)', wholeNumber('--sequences', 1), 4)
+    .option('--threads <n>', 'CPU threads for llama.cpp (1 on a 2-core machine: a second thread contends with this server and the harness)', wholeNumber('--threads', 1), 1)
+    .option('--context <n>', 'context tokens per sequence', wholeNumber('--context', 1), 4096)
     .option('--name <id>', 'served model id', 'tiny-llama')
     .parse()
     .opts<{ model?: string; port: number; sequences: number; threads: number; context: number; name: string }>();
