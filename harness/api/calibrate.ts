@@ -183,14 +183,14 @@ async function fitAndJudge(runs: LoadedRun[], holdout: LoadedRun[], options: Cal
       model: servedModel,
       verdict,
       structure: fit.structure,
-      promptTokenRatio: fit.promptTokenRatio,
+      promptTokens: fit.promptTokens,
       knobs: knobsOf(fit.profile),
       rows,
       curveRows: rows.filter((row) => curveDirectories.has(row.directory)),
       notes: options.notes ?? [],
       validationServed: options.measureTwin !== undefined && fit.outOfSample.length > 0,
     });
-    writeFileSync(join(written.directory, 'calibration.json'), JSON.stringify({ verdict, structure: fit.structure, prompt_token_ratio: fit.promptTokenRatio, in_sample: fit.inSample, validation: fit.outOfSample }, null, 2) + '\n');
+    writeFileSync(join(written.directory, 'calibration.json'), JSON.stringify({ verdict, structure: fit.structure, prompt_tokens: fit.promptTokens, in_sample: fit.inSample, validation: fit.outOfSample }, null, 2) + '\n');
   }
   return { ...fit, yaml: written.yaml, verdict, profilePath: written.profilePath };
 }

@@ -31,12 +31,12 @@ export interface FormScore {
 }
 
 export interface CalibrationResult {
-  /** The twin as YAML-ready data (kind: fitted or physics), the endpoint's token ratio applied. */
+  /** The twin as YAML-ready data (kind: fitted or physics), the endpoint's prompt count (ratio and offset) applied. */
   profile: Record<string, unknown>;
   /** The structure chosen, and why: every form tried with its validation score. */
   structure: { chosen: string; route: 'black-box' | 'known-architecture'; forms: FormScore[] };
-  /** The endpoint's prompt tokens per tokenbench token (1 when the runs cannot tell). */
-  promptTokenRatio: number;
+  /** The endpoint's prompt count against tokenbench's (ratio 1, offset 0 when the runs cannot tell). */
+  promptTokens: PromptTokenMapping;
   inSample: RunFit[];
   outOfSample: RunFit[];
   iterations: number;
@@ -161,11 +161,34 @@ export function worstError(fits: RunFit[]): number | undefined {
   return fits.length ? Math.max(...fits.flatMap((fit) => [Math.abs(fit.error.ttft), Math.abs(fit.error.tpot)])) : undefined;
 }
 
-/** The endpoint's prompt tokens per tokenbench token: usage.prompt_tokens over what the workload built. */
-export function measuredPromptTokenRatio(runs: LoadedRun[]): number {
-  const ratios = runs.flatMap((run) => run.records.filter((record) => record.ok && record.requested_prompt_tokens && record.prompt_tokens > 0).map((record) => record.prompt_tokens / record.requested_prompt_tokens!));
-  const ratio = middleValue(ratios);
-  return ratio === undefined ? 1 : Number(ratio.toPrecision(4));
+/** How the endpoint's prompt count follows tokenbench's for the same request: endpoint = ratio × ours + offset. */
+export interface PromptTokenMapping {
+  ratio: number;
+  offset: number;
+}
+
+/**
+ * The endpoint's usage.prompt_tokens against tokenbench's count of the same requests, by least squares:
+ * the slope is its tokens per token of text, the intercept what its chat template holds beyond ours. A
+ * ratio alone (usage over ours) gave the template's difference to every token: a llama.cpp engine counts
+ * 4.875 per token plus 18 where tokenbench counts 1 plus 7, and a twin at ratio 5.44 prefilled 14% to
+ * 43% too many tokens. Prompts of one length cannot tell slope from intercept: the ratio alone then.
+ */
+export function measuredPromptTokenMapping(runs: LoadedRun[]): PromptTokenMapping {
+  const pairs = runs.flatMap((run) => run.records.filter((record) => record.ok && record.requested_prompt_tokens && record.prompt_tokens > 0).map((record) => ({ ours: record.requested_prompt_tokens!, theirs: record.prompt_tokens })));
+  const ratioAlone = (): PromptTokenMapping => ({ ratio: Number((middleValue(pairs.map((pair) => pair.theirs / pair.ours)) ?? 1).toPrecision(4)), offset: 0 });
+  if (pairs.length < 3) return ratioAlone();
+  const meanOurs = pairs.reduce((sum, pair) => sum + pair.ours, 0) / pairs.length;
+  const meanTheirs = pairs.reduce((sum, pair) => sum + pair.theirs, 0) / pairs.length;
+  const variance = pairs.reduce((sum, pair) => sum + (pair.ours - meanOurs) ** 2, 0) / pairs.length;
+  if (!(Math.sqrt(variance) > 0.2 * meanOurs)) return ratioAlone();
+  const slope = pairs.reduce((sum, pair) => sum + (pair.ours - meanOurs) * (pair.theirs - meanTheirs), 0) / pairs.length / variance;
+  const ratio = Number(slope.toPrecision(4));
+  const offset = Number((meanTheirs - slope * meanOurs).toFixed(1)) || 0; // no -0 in the profile
+  // A line that gives the shortest prompt measured less than a token is not how counts follow each other.
+  const shortest = Math.min(...pairs.map((pair) => pair.ours));
+  if (!(ratio > 0) || ratio > 100 || ratio * shortest + offset < 1) return ratioAlone();
+  return { ratio, offset };
 }
 
 // Knobs are searched in a bounded log space: value = lo · (hi/lo)^σ(x), σ the logistic function.
@@ -365,7 +388,7 @@ function roundValues(values: Record<string, number>): Record<string, number> {
  * leave-one-load-out validation. Every simulated request first waits tokenbench's own serving overhead
  * (`localOverhead_ms`), which the twin pays itself; for an endpoint that is not tokenbench an extra
  * front-end delay is fitted. Step jitter comes from the spread of inter-token gaps at the lightest load;
- * answer lengths from the measured outputs; the prompt token ratio from usage against what was sent.
+ * answer lengths from the measured outputs; the prompt count's ratio and offset from usage against what tokenbench counts for the same requests.
  */
 export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: FitOptions = {}): CalibrationResult {
   const localOverhead_ms = options.localOverhead_ms ?? 0;
@@ -381,7 +404,7 @@ export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: Fit
   // The spread of gaps at the lightest load is step-time noise (the machine's own included: see jitterBeyondFloor).
   const itl = lightest.summary.itl_ms;
   const jitter_sigma = Number(Math.min(0.5, lognormalSigmaOf(itl.p90, itl.median)).toFixed(4));
-  const promptTokenRatio = measuredPromptTokenRatio(usable);
+  const promptTokens = measuredPromptTokenMapping(usable);
   const servedModel = options.model ?? usable[0].info.model;
   const base: Record<string, unknown> = {
     model: servedModel,
@@ -430,7 +453,8 @@ export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: Fit
     profile: {
       ...input,
       api_overhead_ms,
-      prompt_token_ratio: promptTokenRatio,
+      prompt_token_ratio: promptTokens.ratio,
+      prompt_token_offset: promptTokens.offset,
       fit: {
         structure: chosen.form.family.name,
         route,
@@ -449,7 +473,7 @@ export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: Fit
       route,
       forms: scored.map(({ form, lolo }) => ({ family: form.family.name, summary: form.family.summary, leave_one_load_out_error: lolo, in_sample_loss: form.loss })),
     },
-    promptTokenRatio,
+    promptTokens,
     inSample,
     outOfSample,
     iterations,

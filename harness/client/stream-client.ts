@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { getTokenizer, type Tokenizer } from '../../common/text/tokenizer';
+import { countChatPromptTokens, getTokenizer, type Tokenizer } from '../../common/text/tokenizer';
 import { parseWriteStamp, performanceToMonotonic_ns, RECEIVED_HEADER } from '../../common/write-stamps';
 import type { WorkloadRequest } from '../types/workload';
 import { applyChunkTimings, emptyRecord } from '../metrics/record';
@@ -41,6 +41,8 @@ export class StreamClient {
   private readonly dispatcher: Agent;
   private readonly tokenizer: Tokenizer = getTokenizer('o200k_base');
   private readonly url: string;
+  /** What a chat template adds to a prompt sent as one user message (tokenbench's server counts it in usage). */
+  private readonly userTurnTemplateTokens = countChatPromptTokens(this.tokenizer, [{ role: 'user', content: '' }]);
 
   constructor(private readonly options: ClientOptions) {
     this.dispatcher = new Agent({ connections: options.connections, pipelining: 1, keepAliveTimeout: 60_000 });
@@ -83,6 +85,14 @@ export class StreamClient {
     return JSON.stringify(common);
   }
 
+  /**
+   * The prompt as tokenbench's own server counts this body (its usage.prompt_tokens): a text sent as a
+   * chat message carries the template's tokens too; a workload's messages are counted with theirs.
+   */
+  private countedPromptTokens(work: WorkloadRequest): number {
+    return this.options.api === 'chat' && !work.messages ? work.promptTokens + this.userTurnTemplateTokens : work.promptTokens;
+  }
+
   private deferring = false;
   private deferred: Array<() => void> = [];
 
@@ -105,6 +115,7 @@ export class StreamClient {
   /** Sends one request and measures it; never throws (failures are recorded). */
   async send(work: WorkloadRequest, scheduled_ms: number, runStart_ms: number, signal?: AbortSignal, encoded?: Buffer): Promise<RequestRecord> {
     const record = emptyRecord(work.index, scheduled_ms, work.promptTokens, work.outputTokens);
+    record.requested_prompt_tokens = this.countedPromptTokens(work);
     const chunks: ContentChunk[] = [];
     let firstReasoning_ms: number | null = null;
     let usage: { prompt_tokens?: number; completion_tokens?: number; completion_tokens_details?: { reasoning_tokens?: number }; prompt_tokens_details?: { cached_tokens?: number } } | undefined;

@@ -17,7 +17,8 @@ export interface CalibrationReportInput {
   model: string;
   verdict: { pass: boolean; maxError: number; explanation: string[] };
   structure: { chosen: string; route: string; forms: Array<{ family: string; summary: string; leave_one_load_out_error: number | null }> };
-  promptTokenRatio: number;
+  /** endpoint prompt tokens = ratio × tokenbench's count + offset. */
+  promptTokens: { ratio: number; offset: number };
   /** The profile's main knobs, as `name: value` lines. */
   knobs: Record<string, unknown>;
   rows: CalibrationRow[];
@@ -91,7 +92,7 @@ export function renderCalibrationReport(input: CalibrationReportInput): string {
     '| --- | --- | --- |',
     ...input.structure.forms.map((form) => `| ${form.family} | ${form.summary} | ${form.leave_one_load_out_error === null ? '—' : `${(form.leave_one_load_out_error * 100).toFixed(1)}%`} |`),
     '',
-    `Prompt token ratio: **${input.promptTokenRatio}** endpoint tokens per tokenbench (o200k) token, measured from \`usage.prompt_tokens\`; the twin prefills the same text at that many tokens.`,
+    `Prompt tokens: the endpoint counts **${input.promptTokens.ratio}** per tokenbench (o200k) token${input.promptTokens.offset ? ` ${input.promptTokens.offset > 0 ? '+' : '−'} ${Math.abs(input.promptTokens.offset)} (its chat template against ours)` : ''}, measured from \`usage.prompt_tokens\` against tokenbench's count of the same requests; the twin prefills the same text at that many tokens.`,
     '',
     '## Fitted knobs',
     '',

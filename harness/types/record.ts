@@ -18,8 +18,10 @@ export interface RequestRecord {
   /** The endpoint's own count of the prompt (usage.prompt_tokens), or ours where it reports none. */
   prompt_tokens: number;
   /**
-   * The prompt's length in tokenbench's tokenizer, as the workload built it: against an endpoint whose
-   * tokenizer differs, prompt_tokens / requested_prompt_tokens is its tokens per ours. Absent in old runs.
+   * The prompt as tokenbench's own server counts the request sent (its usage.prompt_tokens: o200k, chat
+   * template included): against an endpoint whose tokenizer differs, prompt_tokens against it is how its
+   * count follows ours (calibrate's prompt_token_ratio and offset). Absent in old runs; runs before
+   * 2026-12 counted the text alone.
    */
   requested_prompt_tokens?: number;
   /** Prompt tokens the endpoint found in its prefix cache (usage.prompt_tokens_details.cached_tokens), when it says. */

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from './clock';
 import type { Rng } from '../../common/random';
-import type { BatchEngineConfig } from '../profiles/engine-config';
+import { enginePromptTokens, type BatchEngineConfig } from '../profiles/engine-config';
 import { prefillAttentionSum as prefillAttentionSumOf, type StepShape } from '../profiles/step-cost';
 import { BlockPool } from './block-pool';
 import { adaptersOf, QueueFullError, type EngineStats, type GenerationHandle, type GenerationRequest, type GenerationSink, type InferenceEngine } from './types';
@@ -9,7 +9,7 @@ interface Sequence {
   request: GenerationRequest;
   sink: GenerationSink;
   state: 'arriving' | 'waiting' | 'running' | 'done';
-  /** The prompt in the modeled engine's tokens (the profile's prompt_token_ratio applied). */
+  /** The prompt in the modeled engine's tokens (the profile's prompt_token_ratio and offset applied). */
   enginePromptTokens: number;
   /** Tokens to run through prefill before decoding: the prompt, or prompt + output so far after a preemption. */
   prefillTarget: number;
@@ -77,8 +77,8 @@ export class BatchEngine implements InferenceEngine {
       request,
       sink,
       state: 'arriving',
-      enginePromptTokens: Math.max(1, Math.round(request.promptTokens * this.setup.promptTokenRatio)),
-      prefillTarget: Math.max(1, Math.round(request.promptTokens * this.setup.promptTokenRatio)),
+      enginePromptTokens: enginePromptTokens(this.setup, request.promptTokens),
+      prefillTarget: enginePromptTokens(this.setup, request.promptTokens),
       prefilled: 0,
       // A transferred sequence's first token was sampled on the prefill replica.
       delivered: request.kvTransferred ? 1 : 0,

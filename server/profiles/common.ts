@@ -121,6 +121,12 @@ export const profileCommonShape = {
    * this profile's own count.
    */
   prompt_token_ratio: z.number().positive().max(100).default(1),
+  /**
+   * Added to the prompt after the ratio (engine tokens = ratio × tokens counted + offset, at least one):
+   * the endpoint's chat template is longer or shorter than this profile's (a llama.cpp engine counted
+   * 4.875 per token of text plus 18 of its own template, where tokenbench's template counts 7).
+   */
+  prompt_token_offset: z.number().min(-100_000).max(100_000).default(0),
 };
 
 /** Whether a prompt and its asked output overflow the context window (vLLM's and OpenAI's 400 `context_length_exceeded`). */

@@ -20,6 +20,8 @@ export interface BatchEngineConfig {
   loraStepOverhead_s: number;
   /** Engine tokens per prompt token counted (the profile's prompt_token_ratio). */
   promptTokenRatio: number;
+  /** Engine tokens added after the ratio (the profile's prompt_token_offset). */
+  promptTokenOffset: number;
   /** Share KV blocks between prompts with a common prefix (vLLM's automatic prefix caching). */
   prefixCaching: boolean;
 }
@@ -37,6 +39,7 @@ export function engineConfigOf(profile: PhysicsProfile | FittedProfile): BatchEn
       apiOverhead_ms: profile.api_overhead_ms,
       loraStepOverhead_s: profile.lora_step_overhead_us * 1e-6,
       promptTokenRatio: profile.prompt_token_ratio,
+      promptTokenOffset: profile.prompt_token_offset,
       prefixCaching: profile.prefix_caching,
     };
   }
@@ -52,6 +55,12 @@ export function engineConfigOf(profile: PhysicsProfile | FittedProfile): BatchEn
     apiOverhead_ms: setup.apiOverhead_ms,
     loraStepOverhead_s: profile.lora_step_overhead_us * 1e-6,
     promptTokenRatio: profile.prompt_token_ratio,
+    promptTokenOffset: profile.prompt_token_offset,
     prefixCaching: profile.prefix_caching,
   };
+}
+
+/** A prompt of `countedTokens` (the served model's count) in the modeled engine's tokens: the profile's ratio and offset applied. */
+export function enginePromptTokens(config: Pick<BatchEngineConfig, 'promptTokenRatio' | 'promptTokenOffset'>, countedTokens: number): number {
+  return Math.max(1, Math.round(countedTokens * config.promptTokenRatio + config.promptTokenOffset));
 }

@@ -7,7 +7,8 @@ import { parseProfile, type FittedProfile } from '../../server/profiles';
 import { runCli } from '../helpers/cli';
 import { startMockProcess } from '../helpers/mock-process';
 import { fitInWorker } from '../helpers/fit-in-worker';
-import type { CalibrationResult } from '../../harness/calibrate/calibrate';
+import { measuredPromptTokenMapping, type CalibrationResult } from '../../harness/calibrate/calibrate';
+import type { LoadedRun } from '../../harness/results/run-dir';
 import { readRunDirectory } from '../../harness/results/run-dir';
 import { jitterBeyondFloor, lognormalSigmaOf, p90ThroughNoise } from '../../harness/calibrate/jitter';
 
@@ -96,6 +97,25 @@ test('calibrate names the flag or file it cannot use, and exits non-zero', async
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(message);
   }
+});
+
+/** A run of only what the prompt mapping reads: requests tokenbench counted `ours` that the endpoint counted `theirs`. */
+const runOfCounts = (pairs: Array<[number, number]>) => ({ records: pairs.map(([ours, theirs]) => ({ ok: true, requested_prompt_tokens: ours, prompt_tokens: theirs })) }) as unknown as LoadedRun;
+
+test("the twin's prompt count follows the endpoint's as a line: its tokens per token of text, and its chat template against ours", () => {
+  // llama.cpp's counts of 8-, 32- and 128-token texts sent as chat (tokenbench counts 15, 39, 135): 57, 174, 642,
+  // on the line 4.875 × ours − 16.1 (4.875 per token of text, plus 18 of template where ours has 7: 18 − 4.875 × 7).
+  const llama = measuredPromptTokenMapping([runOfCounts([[15, 57], [15, 57], [39, 174], [39, 174], [135, 642], [135, 642]])]);
+  expect(llama.ratio).toBe(4.875);
+  expect(llama.offset).toBeCloseTo(-16.1, 6);
+  // The same tokenizer: ratio 1, no offset.
+  expect(measuredPromptTokenMapping([runOfCounts([[10, 10], [100, 100], [1000, 1000]])])).toEqual({ ratio: 1, offset: 0 });
+  // Prompts of one length cannot tell slope from intercept: the ratio alone (the middle of 5.0, 5.2, 5.4).
+  expect(measuredPromptTokenMapping([runOfCounts([[39, 195], [40, 208], [40, 216]])])).toEqual({ ratio: 5.2, offset: 0 });
+  // A line that would give the shortest prompt under one token (10 → −5.6) is not a count: the ratio alone (the middle of 0.1, 0.1, 0.083, 9).
+  expect(measuredPromptTokenMapping([runOfCounts([[10, 1], [10, 1], [12, 1], [100, 900]])])).toEqual({ ratio: 0.1, offset: 0 });
+  // No usage to read: the twin's count is its own.
+  expect(measuredPromptTokenMapping([runOfCounts([])])).toEqual({ ratio: 1, offset: 0 });
 });
 
 test("the twin's step jitter is the endpoint's gap spread beyond this machine's own, as independent log-normal noises add in variance", () => {

@@ -10,6 +10,7 @@ export function testEngineConfig(overrides: Partial<BatchEngineConfig> & Pick<Ba
     apiOverhead_ms: 0,
     loraStepOverhead_s: 0,
     promptTokenRatio: 1,
+    promptTokenOffset: 0,
     prefixCaching: true,
     ...overrides,
   };
