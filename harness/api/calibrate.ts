@@ -233,10 +233,11 @@ interface Probe {
 /** Requests per ladder point: enough that medians settle (three per seat, at least eight). */
 const ladderRequests = (concurrency: number) => Math.max(8, 3 * concurrency);
 /**
- * Requests per validation load, where the verdict is read: four per seat, at least twelve (at nine, a MoE
- * endpoint's TTFT median at concurrency 3 read 33.6 ms in one run and its served twin +20%, in the next +1%).
+ * Requests per validation load, where the verdict is read: eight per seat, at least twenty-four. At nine, a
+ * MoE endpoint's TTFT median at concurrency 3 read 33.6 ms in one run and its served twin +20%, in the next
+ * +1%; at twelve, a llama.cpp engine's read 137 to 202 ms over four calibrations (60 requests: 181 to 199).
  */
-const validationRequests = (concurrency: number) => Math.max(12, 4 * concurrency);
+const validationRequests = (concurrency: number) => Math.max(24, 8 * concurrency);
 
 /**
  * Measures an endpoint with a probe plan chosen so that each knob of the twin is pinned by some probe,
