@@ -46,6 +46,25 @@ function trendWithLoad(fits: RunFit[], figure: 'ttft' | 'tpot'): 'twin-high' | '
 }
 
 /**
+ * A twin off the same way at every validation load, each by more than half the bar: a bias, which noise
+ * at one load does not make (a llama.cpp twin read −16.9% and −12.9% on TTFT at 3 and 6, and was told
+ * its endpoint may be noisy). Whether the fitted loads hold the bar says where the structure falls short.
+ */
+function biasAtValidation(result: CalibrationResult, worst: NonNullable<CalibrationVerdict['worst']>, maxError: number): string | undefined {
+  const figure = worst.figure === 'TTFT' ? 'ttft' : 'tpot';
+  const validation = [...result.outOfSample].sort((a, b) => a.concurrency - b.concurrency);
+  if (validation.length < 2) return undefined;
+  const sameWay = validation.every((fit) => Math.sign(fit.error[figure]) === Math.sign(worst.error) && Math.abs(fit.error[figure]) > maxError / 2);
+  if (!sameWay) return undefined;
+  const errors = validation.map((fit) => `${percent(fit.error[figure])} at ${Number(fit.concurrency.toFixed(1))}`).join(', ');
+  const missed = [...result.inSample].sort((a, b) => a.concurrency - b.concurrency).filter((fit) => Math.abs(fit.error[figure]) > maxError);
+  const fitted = missed.length === 0
+    ? `every load it was fitted to is within ${(maxError * 100).toFixed(0)}%: the structure misses how the endpoint behaves between them`
+    : `the fit could not hold its own loads either (${missed.map((fit) => `${percent(fit.error[figure])} at ${Number(fit.concurrency.toFixed(1))}`).join(', ')}): it compromises among loads that this structure cannot all explain`;
+  return `${worst.figure} is ${worst.error < 0 ? 'low' : 'high'} at every validation load (${errors}), a bias rather than noise; ${fitted}`;
+}
+
+/**
  * Judges a twin: it passes when its worst median error (TTFT or TPOT) on the validation loads, which
  * the fit never saw, is within `maxError`; otherwise it says which figure at which load, and what the
  * pattern of residuals over the loads suggests.
@@ -78,6 +97,8 @@ export function judgeCalibration(result: CalibrationResult, maxError: number, tw
   if (ttftTrend === 'twin-high' && worst.figure === 'TTFT') explanation.push('TTFT error grows with load: the twin queues where the endpoint does not; the endpoint has more seats, or prefills in larger batches');
   const sameSign = all.every((fit) => Math.sign(fit.error.ttft) === Math.sign(worst.error)) && worst.figure === 'TTFT';
   if (sameSign && !ttftTrend) explanation.push('TTFT is off the same way at every load: a fixed delay (network, gateway, tokenization) the probe could not separate from prefill');
+  const bias = biasAtValidation(result, worst, maxError);
+  if (bias) explanation.push(bias);
   if (explanation.length === 2) explanation.push('no pattern over the loads: the endpoint may be noisy at these loads; more requests per load (a larger --budget-s) would tell');
   return { pass, maxError, judgedOn, worst, explanation };
 }
