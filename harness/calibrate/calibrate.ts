@@ -71,23 +71,25 @@ interface RunFigures {
 }
 
 /**
+ * The least-squares line y = slope · x + intercept through the points; undefined unless x spreads by more
+ * than a fifth of its mean (a few tokens of tokenizer spread would make a slope of noise).
+ */
+function lineThrough(points: Array<{ x: number; y: number }>): { slope: number; intercept: number } | undefined {
+  const meanX = points.reduce((sum, point) => sum + point.x, 0) / points.length;
+  const meanY = points.reduce((sum, point) => sum + point.y, 0) / points.length;
+  const variance = points.reduce((sum, point) => sum + (point.x - meanX) ** 2, 0) / points.length;
+  if (!(Math.sqrt(variance) > 0.2 * meanX)) return undefined;
+  const slope = points.reduce((sum, point) => sum + (point.x - meanX) * (point.y - meanY), 0) / points.length / variance;
+  return { slope, intercept: meanY - slope * meanX };
+}
+
+/**
  * How much longer the first token takes per prompt token, across a run's requests: what pins compute.
- * NaN unless prompts vary by more than a fifth (a constant workload's few tokens of tokenizer spread
- * would make a slope of noise).
+ * NaN unless prompts vary by more than a fifth.
  */
 function ttftSlope(records: RequestRecord[]): number {
   const ok = records.filter((record) => record.ok && record.ttft_ms !== null);
-  const meanP = ok.reduce((sum, record) => sum + record.prompt_tokens, 0) / ok.length;
-  const spread = Math.sqrt(ok.reduce((sum, record) => sum + (record.prompt_tokens - meanP) ** 2, 0) / ok.length);
-  if (!(spread > 0.2 * meanP)) return NaN;
-  const meanT = ok.reduce((sum, record) => sum + record.ttft_ms!, 0) / ok.length;
-  let covariance = 0;
-  let variance = 0;
-  for (const record of ok) {
-    covariance += (record.prompt_tokens - meanP) * (record.ttft_ms! - meanT);
-    variance += (record.prompt_tokens - meanP) ** 2;
-  }
-  return variance > 0 ? covariance / variance : NaN;
+  return lineThrough(ok.map((record) => ({ x: record.prompt_tokens, y: record.ttft_ms! })))?.slope ?? NaN;
 }
 
 function figuresOf(summary: RunSummary, records: RequestRecord[]): RunFigures {
@@ -177,14 +179,10 @@ export interface PromptTokenMapping {
 export function measuredPromptTokenMapping(runs: LoadedRun[]): PromptTokenMapping {
   const pairs = runs.flatMap((run) => run.records.filter((record) => record.ok && record.requested_prompt_tokens && record.prompt_tokens > 0).map((record) => ({ ours: record.requested_prompt_tokens!, theirs: record.prompt_tokens })));
   const ratioAlone = (): PromptTokenMapping => ({ ratio: Number((middleValue(pairs.map((pair) => pair.theirs / pair.ours)) ?? 1).toPrecision(4)), offset: 0 });
-  if (pairs.length < 3) return ratioAlone();
-  const meanOurs = pairs.reduce((sum, pair) => sum + pair.ours, 0) / pairs.length;
-  const meanTheirs = pairs.reduce((sum, pair) => sum + pair.theirs, 0) / pairs.length;
-  const variance = pairs.reduce((sum, pair) => sum + (pair.ours - meanOurs) ** 2, 0) / pairs.length;
-  if (!(Math.sqrt(variance) > 0.2 * meanOurs)) return ratioAlone();
-  const slope = pairs.reduce((sum, pair) => sum + (pair.ours - meanOurs) * (pair.theirs - meanTheirs), 0) / pairs.length / variance;
-  const ratio = Number(slope.toPrecision(4));
-  const offset = Number((meanTheirs - slope * meanOurs).toFixed(1)) || 0; // no -0 in the profile
+  const line = pairs.length >= 3 ? lineThrough(pairs.map((pair) => ({ x: pair.ours, y: pair.theirs }))) : undefined;
+  if (!line) return ratioAlone();
+  const ratio = Number(line.slope.toPrecision(4));
+  const offset = Number(line.intercept.toFixed(1)) || 0; // no -0 in the profile
   // A line that gives the shortest prompt measured less than a token is not how counts follow each other.
   const shortest = Math.min(...pairs.map((pair) => pair.ours));
   if (!(ratio > 0) || ratio > 100 || ratio * shortest + offset < 1) return ratioAlone();

@@ -56,12 +56,12 @@ function biasAtValidation(result: CalibrationResult, worst: NonNullable<Calibrat
   if (validation.length < 2) return undefined;
   const sameWay = validation.every((fit) => Math.sign(fit.error[figure]) === Math.sign(worst.error) && Math.abs(fit.error[figure]) > maxError / 2);
   if (!sameWay) return undefined;
-  const errors = validation.map((fit) => `${percent(fit.error[figure])} at ${Number(fit.concurrency.toFixed(1))}`).join(', ');
+  const atLoad = (fit: RunFit) => `${percent(fit.error[figure])} at ${Number(fit.concurrency.toFixed(1))}`;
   const missed = [...result.inSample].sort((a, b) => a.concurrency - b.concurrency).filter((fit) => Math.abs(fit.error[figure]) > maxError);
   const fitted = missed.length === 0
     ? `every load it was fitted to is within ${(maxError * 100).toFixed(0)}%: the structure misses how the endpoint behaves between them`
-    : `the fit could not hold its own loads either (${missed.map((fit) => `${percent(fit.error[figure])} at ${Number(fit.concurrency.toFixed(1))}`).join(', ')}): it compromises among loads that this structure cannot all explain`;
-  return `${worst.figure} is ${worst.error < 0 ? 'low' : 'high'} at every validation load (${errors}), a bias rather than noise; ${fitted}`;
+    : `the fit could not hold its own loads either (${missed.map(atLoad).join(', ')}): it compromises among loads that this structure cannot all explain`;
+  return `${worst.figure} is ${worst.error < 0 ? 'low' : 'high'} at every validation load (${validation.map(atLoad).join(', ')}), a bias rather than noise; ${fitted}`;
 }
 
 /**

@@ -73,12 +73,13 @@ export class BatchEngine implements InferenceEngine {
 
   submit(request: GenerationRequest, sink: GenerationSink): GenerationHandle {
     if (this.waiting.length >= this.maxWaiting) throw new QueueFullError(1);
+    const promptTokens = enginePromptTokens(this.setup, request.promptTokens);
     const sequence: Sequence = {
       request,
       sink,
       state: 'arriving',
-      enginePromptTokens: enginePromptTokens(this.setup, request.promptTokens),
-      prefillTarget: enginePromptTokens(this.setup, request.promptTokens),
+      enginePromptTokens: promptTokens,
+      prefillTarget: promptTokens,
       prefilled: 0,
       // A transferred sequence's first token was sampled on the prefill replica.
       delivered: request.kvTransferred ? 1 : 0,
