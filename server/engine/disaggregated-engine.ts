@@ -1,17 +1,20 @@
 import type { Clock, TimerHandle } from './clock';
+import { enginePromptTokens, type BatchEngineConfig } from '../profiles/engine-config';
 import { combinedStats, type EngineStats, type GenerationHandle, type GenerationRequest, type GenerationSink, type InferenceEngine, type ReplicaStats } from './types';
 
 /** The link a prefill replica ships a finished prompt's KV cache over to a decode replica. */
 export interface KvLink {
-  /** KV cache bytes per prompt token counted (the model's KV size × the profile's prompt token ratio). */
-  bytesPerPromptToken: number;
+  /** KV cache bytes per token of the modeled engine (the model's KV size per token). */
+  bytesPerEngineToken: number;
+  /** How a prompt's counted tokens become the engine's (the profile's prompt_token_ratio and offset), as the engine prefills them. */
+  promptTokens: Pick<BatchEngineConfig, 'promptTokenRatio' | 'promptTokenOffset'>;
   bytesPerSecond: number;
   latency_s: number;
 }
 
 // A transfer is latency + bytes / bandwidth (the α–β model, Hockney 1994); DistServe §3 ships each prompt's KV once.
-export function kvTransferSeconds(link: KvLink, promptTokens: number): number {
-  return link.latency_s + (link.bytesPerPromptToken * promptTokens) / link.bytesPerSecond;
+export function kvTransferSeconds(link: KvLink, countedPromptTokens: number): number {
+  return link.latency_s + (link.bytesPerEngineToken * enginePromptTokens(link.promptTokens, countedPromptTokens)) / link.bytesPerSecond;
 }
 
 /**

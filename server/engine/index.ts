@@ -52,7 +52,8 @@ function kvLinkOf(profile: Profile): KvLink {
   const interconnect_Bps = setup.hardware.interconnect_GBps * 1e9 * setup.devices;
   if (kv_link_gbps === undefined && interconnect_Bps <= 0) throw new Error(`hardware "${setup.hardwareId}" lists no interconnect: give the KV link with --kv-link-gbps (fleet.kv_link_gbps)`);
   return {
-    bytesPerPromptToken: kvBytesPerToken(setup.model, setup.kv) * profile.prompt_token_ratio,
+    bytesPerEngineToken: kvBytesPerToken(setup.model, setup.kv),
+    promptTokens: { promptTokenRatio: profile.prompt_token_ratio, promptTokenOffset: profile.prompt_token_offset },
     bytesPerSecond: kv_link_gbps !== undefined ? (kv_link_gbps * 1e9) / 8 : interconnect_Bps,
     latency_s: (kv_link_latency_us ?? setup.linkLatency_us) * 1e-6,
   };

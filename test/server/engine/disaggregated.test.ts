@@ -37,7 +37,12 @@ describe('disaggregated prefill and decode', () => {
   });
 
   test('the transfer is latency + bytes / bandwidth', () => {
-    expect(kvTransferSeconds({ bytesPerPromptToken: 131_072, bytesPerSecond: 12.5e9, latency_s: 20e-6 }, 4096)).toBeCloseTo(0.04296967, 8);
+    expect(kvTransferSeconds({ bytesPerEngineToken: 131_072, bytesPerSecond: 12.5e9, latency_s: 20e-6, promptTokens: { promptTokenRatio: 1, promptTokenOffset: 0 } }, 4096)).toBeCloseTo(0.04296967, 8);
+  });
+
+  test('the transfer ships the KV of the tokens the engine prefilled: the profile\'s prompt ratio and offset applied', () => {
+    // 4,096 counted tokens × 2 − 10 = 8,182 engine tokens: 20 µs + 8,182 · 131,072 B / 12.5 GB/s = 85.8145 ms.
+    expect(kvTransferSeconds({ bytesPerEngineToken: 131_072, bytesPerSecond: 12.5e9, latency_s: 20e-6, promptTokens: { promptTokenRatio: 2, promptTokenOffset: -10 } }, 4096)).toBeCloseTo(0.0858144883, 8);
   });
 
   test("the default link is the hardware's interconnect, each device sending its shard: Llama-3.3-70B FP8 on 2×H100 moves 8,192 tokens in 2.98 ms + the link latency", () => {
