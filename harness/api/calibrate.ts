@@ -235,7 +235,7 @@ const ladderRequests = (concurrency: number) => Math.max(8, 3 * concurrency);
 /**
  * Requests per validation load, where the verdict is read: eight per seat, at least twenty-four. At nine, a
  * MoE endpoint's TTFT median at concurrency 3 read 33.6 ms in one run and its served twin +20%, in the next
- * +1%; at twelve, a llama.cpp engine's read 137 to 202 ms over four calibrations (60 requests: 181 to 199).
+ * +1%; at twelve, a llama.cpp engine's read 137 to 202 ms over four calibrations, at twenty-four 188 to 201 over three.
  */
 const validationRequests = (concurrency: number) => Math.max(24, 8 * concurrency);
 
