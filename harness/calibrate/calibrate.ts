@@ -1,5 +1,6 @@
-import { lognormalSigmaOf, p90ThroughNoise } from './jitter';
+import { lognormalSigmaOf, NO_JITTER, p90ThroughNoise, type StepJitter } from './jitter';
 import { parseProfile, type FittedProfile, type Profile } from '../../server/profiles';
+import { stepJitterSigma } from '../../server/profiles/engine-config';
 import { simulateOnVirtualClock } from '../simulate/simulate';
 import { RecordedWorkload } from '../workload/recorded';
 import { nelderMead } from './nelder-mead';
@@ -202,7 +203,7 @@ class BoundedFit {
     private readonly runs: LoadedRun[],
     private readonly limits: ServingLimits,
     /** The step jitter measured at the lightest load: the twin runs with it. */
-    private readonly jitterSigma: number,
+    private readonly jitter: StepJitter,
     /**
      * Simulate with that jitter (fixed seed), as the twin will run: noise moves closed-loop arrivals off
      * step boundaries (a MoE twin fitted noiselessly came out 14% low on TTFT at c=4 and c=8 once it ran
@@ -236,7 +237,7 @@ class BoundedFit {
 
   /** The candidate profile; a fitted one is validated once per serving limits, then only its numbers change. */
   profile(values: Record<string, number>, limits = this.limits): Profile {
-    const input: Record<string, unknown> = { ...this.family.profileInput(values, limits, this.withJitter ? this.jitterSigma : 0), prompt_token_ratio: 1 };
+    const input: Record<string, unknown> = { ...this.family.profileInput(values, limits, this.withJitter ? this.jitter : NO_JITTER), prompt_token_ratio: 1 };
     if (input.kind !== 'fitted') return parseProfile(input, 'candidate');
     const key = `${limits.maxNumSeqs}/${limits.maxNumBatchedTokens}`;
     let template = this.templates.get(key);
@@ -256,7 +257,7 @@ class BoundedFit {
       // the target leaves out the p90 and the slope where they are noise (see their limits).
       loss += Math.log(simulated.ttft_ms / target.ttft_ms) ** 2 + Math.log(simulated.tpot_ms / target.tpot_ms) ** 2;
       if (Number.isFinite(target.ttft_p90_ms)) {
-        const ttftP90_ms = this.withJitter ? simulated.ttft_p90_ms : p90ThroughNoise(simulated.ttft_p90_ms, simulated.ttft_ms, this.jitterSigma);
+        const ttftP90_ms = this.withJitter ? simulated.ttft_p90_ms : p90ThroughNoise(simulated.ttft_p90_ms, simulated.ttft_ms, stepJitterSigma(this.jitter.sigma, simulated.ttft_ms, this.jitter.reference_ms));
         loss += 0.5 * Math.log(ttftP90_ms / target.ttft_p90_ms) ** 2;
       }
       if (Number.isFinite(target.ttft_per_prompt_token) && Number.isFinite(simulated.ttft_per_prompt_token)) {
@@ -313,43 +314,43 @@ interface FormFit {
   limits: ServingLimits;
   loss: number;
   iterations: number;
-  jitterSigma: number;
+  jitter: StepJitter;
 }
 
 /**
  * Continuous knobs by descent, for each candidate seat count (a seat limit changes which knobs explain
  * the load curve, so each gets its own descent); the step's token budget by enumeration at each.
  */
-function fitForm(family: Family, runs: LoadedRun[], options: FitOptions, jitterSigma: number, nested?: FormFit): FormFit {
+function fitForm(family: Family, runs: LoadedRun[], options: FitOptions, jitter: StepJitter, nested?: FormFit): FormFit {
   const unlimited: ServingLimits = { maxNumSeqs: options.maxNumSeqs ?? 256, maxNumBatchedTokens: 8192 };
   // The noiseless search's optimum competes as the start: its loss is smooth, so it reaches basins the
   // noisy search steps over (on an 8B fixture the noisy search alone stopped with every TPOT 7% high).
-  const quiet = new BoundedFit(family, runs, unlimited, jitterSigma);
-  const noisy = new BoundedFit(family, runs, unlimited, jitterSigma, true);
+  const quiet = new BoundedFit(family, runs, unlimited, jitter);
+  const noisy = new BoundedFit(family, runs, unlimited, jitter, true);
   const quietStart = quiet.search();
   const noisyStart = noisy.search();
   const quietLoss = noisy.loss(quietStart.values);
   const start = quietLoss < noisyStart.loss ? { values: quietStart.values, loss: quietLoss } : noisyStart;
   let iterations = noisy.iterations + quiet.iterations;
-  let best: FormFit | undefined = options.maxNumSeqs ? undefined : { family, values: start.values, limits: unlimited, loss: start.loss, iterations: 0, jitterSigma };
+  let best: FormFit | undefined = options.maxNumSeqs ? undefined : { family, values: start.values, limits: unlimited, loss: start.loss, iterations: 0, jitter };
   for (const maxNumSeqs of seatCandidates(runs, options.maxNumSeqs)) {
     // The budget by the smooth loss: the jittered one's single noise draw picked 128 tokens for a llama.cpp
     // engine batching 512 (its loss 0.19 against 0.44, where the smooth loss said 0.34 against 0.24), and
     // prompts split over three steps made every decode step beside them slower (TPOT +9%, TTFT +19% at 5).
     const maxNumBatchedTokens = BATCH_TOKEN_CANDIDATES.map((tokens) => ({ tokens, loss: quiet.loss(start.values, { maxNumSeqs, maxNumBatchedTokens: tokens }) })).reduce((a, b) => (b.loss < a.loss ? b : a)).tokens;
     const limits = { maxNumSeqs, maxNumBatchedTokens };
-    const fit = new BoundedFit(family, runs, limits, jitterSigma, true);
+    const fit = new BoundedFit(family, runs, limits, jitter, true);
     const descended = fit.descend(start.values, runs, 150, 1);
     iterations += fit.iterations;
-    if (!best || descended.loss < best.loss) best = { family, values: descended.values, limits, loss: descended.loss, iterations: 0, jitterSigma };
+    if (!best || descended.loss < best.loss) best = { family, values: descended.values, limits, loss: descended.loss, iterations: 0, jitter };
   }
   if (nested) {
     // The simpler form this one nests, at its own limits, as a start: a richer form never fits worse than
     // the form it contains (a MoE calibration once left the saturating form in a basin 13% worse than linear).
-    const fit = new BoundedFit(family, runs, nested.limits, jitterSigma, true);
+    const fit = new BoundedFit(family, runs, nested.limits, jitter, true);
     const descended = fit.descend({ ...Object.fromEntries(family.knobs.map((knob) => [knob.name, knob.start])), ...nested.values, ...family.nestedAt }, runs, 150, 1);
     iterations += fit.iterations;
-    if (!best || descended.loss < best.loss) best = { family, values: descended.values, limits: nested.limits, loss: descended.loss, iterations: 0, jitterSigma };
+    if (!best || descended.loss < best.loss) best = { family, values: descended.values, limits: nested.limits, loss: descended.loss, iterations: 0, jitter };
   }
   return { ...best!, iterations };
 }
@@ -365,7 +366,7 @@ function leaveOneLoadOut(form: FormFit, runs: LoadedRun[]): { error: number | nu
   let iterations = 0;
   for (const held of runs) {
     const rest = runs.filter((run) => run !== held);
-    const fit = new BoundedFit(form.family, rest, form.limits, form.jitterSigma, true);
+    const fit = new BoundedFit(form.family, rest, form.limits, form.jitter, true);
     const refit = fit.descend(form.values, rest, 80, 0);
     iterations += fit.iterations;
     const error = worstError([fitOf(held, simulateRun(fit.profile(refit.values), held))]) ?? 0;
@@ -400,8 +401,9 @@ export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: Fit
   const meanLog = outputs.reduce((sum, value) => sum + value, 0) / outputs.length;
   const sigmaLog = Math.sqrt(outputs.reduce((sum, value) => sum + (value - meanLog) ** 2, 0) / outputs.length);
   // The spread of gaps at the lightest load is step-time noise (the machine's own included: see jitterBeyondFloor).
+  // They spread that much over one decode step there; a longer step (a prefill) averages its parts' noise.
   const itl = lightest.summary.itl_ms;
-  const jitter_sigma = Number(Math.min(0.5, lognormalSigmaOf(itl.p90, itl.median)).toFixed(4));
+  const jitter: StepJitter = { sigma: Number(Math.min(0.5, lognormalSigmaOf(itl.p90, itl.median)).toFixed(4)), reference_ms: Number(Math.max(0.001, lightest.summary.tpot_ms.median).toPrecision(4)) };
   const promptTokens = measuredPromptTokenMapping(usable);
   const servedModel = options.model ?? usable[0].info.model;
   const base: Record<string, unknown> = {
@@ -424,7 +426,7 @@ export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: Fit
   const scored = families.map((family) => {
     log(`calibrate: fitting ${family.name} to ${usable.length} run(s)`);
     // Families come simplest first, each nesting the one before it.
-    const form = fitForm(family, usable, options, jitter_sigma, simpler);
+    const form = fitForm(family, usable, options, jitter, simpler);
     simpler = form;
     const lolo = families.length > 1 ? leaveOneLoadOut(form, usable) : { error: null, iterations: 0 };
     iterations += form.iterations + lolo.iterations;
@@ -439,12 +441,12 @@ export function fitProfile(runs: LoadedRun[], holdout: LoadedRun[], options: Fit
     return b.lolo < a.lolo ? b : a;
   });
   const values = roundValues(chosen.form.values);
-  const final = parseProfile({ ...chosen.form.family.profileInput(values, chosen.form.limits, jitter_sigma), prompt_token_ratio: 1 }, 'twin');
+  const final = parseProfile({ ...chosen.form.family.profileInput(values, chosen.form.limits, jitter), prompt_token_ratio: 1 }, 'twin');
   const inSample = usable.map((run) => fitOf(run, simulateRun(final, run)));
   const outOfSample = validation.map((run) => fitOf(run, simulateRun(final, run)));
   // The twin is served by tokenbench, whose own request handling already costs `localOverhead_ms`;
   // the profile keeps only what the endpoint's front end costs beyond that.
-  const input = chosen.form.family.profileInput(values, chosen.form.limits, jitter_sigma);
+  const input = chosen.form.family.profileInput(values, chosen.form.limits, jitter);
   const api_overhead_ms = Number(Math.max(0, (input.api_overhead_ms as number) - localOverhead_ms).toPrecision(5));
   const round4 = (value: number | undefined) => (value === undefined ? undefined : Number(value.toFixed(4)));
   return {

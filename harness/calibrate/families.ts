@@ -1,5 +1,6 @@
 import { middleValue } from '../metrics/percentiles';
 import type { LoadedRun } from '../results/run-dir';
+import type { StepJitter } from './jitter';
 
 /**
  * The structures calibrate can fit, each a set of bounded knobs and a way to turn them into a profile.
@@ -27,7 +28,7 @@ export interface Family {
   summary: string;
   knobs: Knob[];
   /** Profile input (YAML-ready) for these knob values; `prompt_token_ratio` is left to the caller. */
-  profileInput(values: Record<string, number>, limits: ServingLimits, jitter_sigma: number): Record<string, unknown>;
+  profileInput(values: Record<string, number>, limits: ServingLimits, jitter: StepJitter): Record<string, unknown>;
   /** Other starting points worth a descent (knob name → value), beyond `start`. */
   alternativeStarts: Array<Record<string, number>>;
   /** Knob values at which this family is the simpler one it nests (saturating: no batch memory). */
@@ -58,8 +59,16 @@ export interface MeasuredScale {
   concurrencySpan: number;
 }
 
-/** The measured gap spread already holds a MoE's expert imbalance: the catalog's own would count it twice. */
-const MEASURED_NOISE_ONLY = { moe_imbalance_sigma: 0 };
+/** The profile's noise knobs; none when there is no noise. */
+const jitterKnobs = (jitter: StepJitter) => ({ jitter_sigma: jitter.sigma, ...(jitter.sigma > 0 ? { jitter_reference_ms: jitter.reference_ms } : {}) });
+
+/**
+ * The measured gap spread already holds a MoE's expert imbalance: the catalog's own would count it twice.
+ * And the twin is served as it was fitted: the fit replays records, which hold no text, so no prompt
+ * ever hit a prefix cache there; served with one, shared openings of synthetic prompts made a llama.cpp
+ * twin 11% faster on TTFT at 6 than its own simulation (the endpoint's cache, if any, is in what was measured).
+ */
+const AS_FITTED = { moe_imbalance_sigma: 0, prefix_caching: false };
 
 export const concurrencyOf = (run: LoadedRun) => (run.info.load_pattern?.kind === 'closed' ? run.info.load_pattern.concurrency : run.summary.request_throughput * (run.summary.e2el_ms.mean / 1000));
 const promptOf = (run: LoadedRun) => middleValue(run.records.filter((record) => record.ok).map((record) => record.prompt_tokens)) ?? 1;
@@ -147,15 +156,15 @@ export function fittedFamily(form: 'linear' | 'saturating', scale: MeasuredScale
           ]
         : []),
     ],
-    profileInput(values, limits, jitter_sigma) {
+    profileInput(values, limits, jitter) {
       const step_ms = Object.fromEntries(knobs.filter((knob) => knob.name !== 'front_end_ms').map((knob) => [knob.name, values[knob.name]]));
       return {
         ...base,
         kind: 'fitted',
         step_ms,
         api_overhead_ms: localOverhead_ms + (values.front_end_ms ?? 0),
-        jitter_sigma,
-        ...MEASURED_NOISE_ONLY,
+        ...jitterKnobs(jitter),
+        ...AS_FITTED,
         max_num_seqs: limits.maxNumSeqs,
         max_num_batched_tokens: limits.maxNumBatchedTokens,
       };
@@ -184,7 +193,7 @@ export function physicsFamily(hardware: string, model: string, gpus: number, sca
       { mfu: 0.1, mbu: 0.4 },
       { mfu: 0.7, mbu: 0.9, ...(fitsFrontEnd ? { front_end_ms: 0.05 * scale.lightPrefill_ms } : {}) },
     ],
-    profileInput(values, limits, jitter_sigma) {
+    profileInput(values, limits, jitter) {
       const { model: servedModel, output_tokens, description } = base as { model: string; output_tokens: unknown; description: string };
       return {
         kind: 'physics',
@@ -199,8 +208,8 @@ export function physicsFamily(hardware: string, model: string, gpus: number, sca
         step_overhead_us: values.step_overhead_us,
         layer_overhead_us: values.layer_overhead_us,
         api_overhead_ms: localOverhead_ms + (values.front_end_ms ?? 0),
-        jitter_sigma,
-        ...MEASURED_NOISE_ONLY,
+        ...jitterKnobs(jitter),
+        ...AS_FITTED,
         max_num_seqs: limits.maxNumSeqs,
         max_num_batched_tokens: limits.maxNumBatchedTokens,
       };

@@ -14,3 +14,12 @@ export const jitterBeyondFloor = (measured_sigma: number, floor_sigma: number) =
  * median and p90 (log-normal approximation: spreads add in variance; the median stays where it is).
  */
 export const p90ThroughNoise = (p90: number, median: number, noise_sigma: number) => median * Math.exp(1.2816 * Math.hypot(lognormalSigmaOf(p90, median), noise_sigma));
+
+/** The twin's step noise: lognormal σ of a step `reference_ms` long (longer steps average theirs: stepJitterSigma). */
+export interface StepJitter {
+  sigma: number;
+  reference_ms: number;
+}
+
+/** No noise: the smooth search's steps. */
+export const NO_JITTER: StepJitter = { sigma: 0, reference_ms: 1 };

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from './clock';
 import type { Rng } from '../../common/random';
-import { enginePromptTokens, type BatchEngineConfig } from '../profiles/engine-config';
+import { enginePromptTokens, stepJitterSigma, type BatchEngineConfig } from '../profiles/engine-config';
 import { prefillAttentionSum as prefillAttentionSumOf, type StepShape } from '../profiles/step-cost';
 import { BlockPool } from './block-pool';
 import { adaptersOf, QueueFullError, type EngineStats, type GenerationHandle, type GenerationRequest, type GenerationSink, type InferenceEngine } from './types';
@@ -162,7 +162,7 @@ export class BatchEngine implements InferenceEngine {
     }
     const withAdapter = this.setup.loraStepOverhead_s > 0 && (plan.decode.some((sequence) => sequence.request.adapter) || plan.prefill.some((chunk) => chunk.sequence.request.adapter));
     const nominal_s = this.setup.stepSeconds(plan.shape) + (withAdapter ? this.setup.loraStepOverhead_s : 0);
-    const sigma = this.setup.jitterSigma;
+    const sigma = stepJitterSigma(this.setup.jitterSigma, nominal_s * 1000, this.setup.jitterReference_ms);
     // Mean-preserving lognormal noise: exp(σZ − σ²/2) has expectation 1.
     const jitter = sigma > 0 ? Math.exp(sigma * this.rng.standardNormal() - (sigma * sigma) / 2) : 1;
     const step_ms = nominal_s * 1000 * jitter;

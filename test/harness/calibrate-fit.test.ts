@@ -69,6 +69,16 @@ test('runs that once sent the fit to absurd values now give knobs within what th
   expect(Math.max(...fit.inSample.flatMap((run) => [Math.abs(run.error.ttft), Math.abs(run.error.tpot)]))).toBeLessThan(0.6);
 });
 
+test('the twin runs as it was fitted: no prefix cache (the replayed records hold no text), and its step noise belongs to a step as long as the lightest TPOT', async () => {
+  const fit = await started.diverged;
+  const lightest = readRunDirectory(join(DIVERGED, 'c1'));
+  expect(fit.profile.prefix_caching).toBe(false);
+  expect(fit.profile.jitter_sigma as number).toBeGreaterThan(0);
+  expect(fit.profile.jitter_reference_ms as number).toBeCloseTo(lightest.summary.tpot_ms.median, 2);
+  const twin = parseProfile(fit.profile, 'twin') as FittedProfile;
+  expect(twin.prefix_caching).toBe(false);
+});
+
 test('a calibration that misses --max-error exits 3 and says which figure at which load, in stdout and report.md', async () => {
   const out = missOut;
   const result = await started.miss;
