@@ -1,6 +1,5 @@
 import { lognormalSigmaOf, NO_JITTER, p90ThroughNoise, type StepJitter } from './jitter';
-import { parseProfile, type FittedProfile, type Profile } from '../../server/profiles';
-import { stepJitterSigma } from '../../server/profiles/engine-config';
+import { parseProfile, stepJitterSigma, type FittedProfile, type Profile } from '../../server/profiles';
 import { simulateOnVirtualClock } from '../simulate/simulate';
 import { RecordedWorkload } from '../workload/recorded';
 import { nelderMead } from './nelder-mead';

@@ -11,3 +11,4 @@ export { hardwareCatalog, modelCatalog, KV_PRECISIONS, WEIGHT_PRECISIONS, type H
 export { hasComposition, hasServingOptions, profileFromOptions, withServingOptions, type CompositionOptions } from './compose';
 export { predict, type PredictInput, type Prediction } from './predict';
 export { activeParams, kvBytesPerToken } from './step-cost';
+export { stepJitterSigma } from './engine-config';
