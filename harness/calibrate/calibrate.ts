@@ -134,6 +134,17 @@ function replayedRecords(run: LoadedRun, limit: number): RequestRecord[] {
   return run.records.slice(start, start + limit);
 }
 
+/**
+ * When a closed loop's workers sent their first requests, as measured (from the first): a client starts
+ * them a millisecond or so apart, and an engine that starts a step on the first arrival prefills it alone
+ * (llama.cpp's first wave at 4: one prompt, then three together), where arrivals at one instant share a step.
+ */
+function measuredWorkerStarts(records: RequestRecord[], concurrency: number): number[] {
+  const first = records.slice(0, concurrency).map((record) => record.sent_ms);
+  const origin = Math.min(...first);
+  return first.map((sent) => sent - origin);
+}
+
 function simulateRun(profile: Profile, run: LoadedRun, limit = REPORT_REPLAY_LIMIT): RunFigures {
   const records = replayedRecords(run, limit);
   const pattern = run.info.load_pattern;
@@ -143,6 +154,7 @@ function simulateRun(profile: Profile, run: LoadedRun, limit = REPORT_REPLAY_LIM
     requests: records.length,
     warmup: 0,
     seed: 1,
+    ...(pattern?.kind === 'closed' ? { workerStarts_ms: measuredWorkerStarts(records, pattern.concurrency) } : {}),
   });
   return figuresOfRecords(outcome.records);
 }

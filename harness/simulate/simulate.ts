@@ -101,7 +101,7 @@ export function simulateOnVirtualClock(profile: Profile, workload: Workload, pla
       send(index, clock.now_ms(), startNext);
     };
     const workers = Math.min(plan.pattern.concurrency, total);
-    for (let i = 0; i < workers; i++) clock.at(closedLoopStart_ms(i, plan.pattern.concurrency, plan.rampUp_s), startNext);
+    for (let i = 0; i < workers; i++) clock.at(plan.workerStarts_ms?.[i] ?? closedLoopStart_ms(i, plan.pattern.concurrency, plan.rampUp_s), startNext);
   } else {
     const arrivals = arrivalsOf(workload, plan, total, deadline_ms);
     const scheduleNext = () => {

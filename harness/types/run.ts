@@ -117,6 +117,8 @@ export interface RunPlan {
   rampUp_s?: number;
   /** Send only this shard's slice: request ids ≡ index (mod count), at 1/count of the concurrency or rate. */
   shard?: Shard;
+  /** Closed loop, simulated: when each worker sends its first request (a replay's measured offsets); overrides rampUp_s. */
+  workerStarts_ms?: number[];
 }
 
 export interface RunOutcome {
