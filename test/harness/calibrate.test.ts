@@ -66,14 +66,14 @@ test('calibrate --target a mixture-of-experts endpoint it never saw: a black-box
 const startLlama = () => startListeningProcess([process.execPath, '-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'scripts', 'llama', 'serve-llama.ts'), '--port', '0', '--sequences', '4', '--context', '2048'], 'serve-llama');
 
 /**
- * Issue 14 asks for 15% here. The twin now averages its step noise over long steps (jitter_reference_ms),
- * is served without a prefix cache as it was fitted, and meets the ITL median under load. Refitted from
- * twelve saved calibrations and simulated on the endpoint runs their tests measured, its worst error at 5
- * and 7 averaged 8.7% (it was 10.2%), and the worst of them read −16.2% at 5: that endpoint's TPOT read 33
- * to 35 ms at 5 where its own 6 and 8 had read 31 and 30 minutes before, and the twin follows 6 and 8. So
- * the bound stays at 25% until that margin is there.
+ * Issue 14's bar. The twin holds it since it averages its step noise over long steps (jitter_reference_ms),
+ * is served without a prefix cache as it was fitted, meets the ITL median under load, and replays closed
+ * loops from the measured start offsets. Refitted from thirteen saved calibrations and simulated on the
+ * endpoint runs their tests measured, the worst error at 5 and 7 read 3.5% to 12.0% (mean 7.9%; the
+ * twin as it was read up to 16.2%); served, three runs read worst 3.9%, 8.5% and 4.2%. The endpoint itself
+ * reads 5% to 12% apart between runs a minute apart at the same load, hence before-and-after.
  */
-const LLAMA_TWIN_BOUND = 0.25;
+const LLAMA_TWIN_BOUND = 0.15;
 
 test('calibrate --target a real llama.cpp engine: the twin finds its 4 slots, holds at two loads the probes never ran, and applies its tokenizer\'s ~5× count, so the same text costs what it costs there', async () => {
   const llama = await startLlama();
@@ -114,9 +114,9 @@ test('calibrate --target a real llama.cpp engine: the twin finds its 4 slots, ho
       expect(real.records[0].prompt_tokens / modeled.records[0].prompt_tokens).toBeGreaterThan(4);
       expect(percentOff(profile.prompt_token_ratio * modeled.records[0].prompt_tokens + profile.prompt_token_offset, real.records[0].prompt_tokens)).toBeLessThan(0.03);
       // Without the ratio the twin would prefill a fifth of the tokens (-80%); with it, the fit's compute per
-      // token carries the drift between the probes and this check (prompt 160: -16% locally once the offset was
-      // fitted; before, a ratio alone prefilled 14% too many tokens and a CI run still read -29.5%).
-      expect(percentOff(modeled.summary.ttft_ms.median, real.summary.ttft_ms.median)).toBeLessThan(0.3);
+      // token carries the drift between the probes and this check (six runs with the fit as it is now read
+      // -10% to +6%; before the ITL median and the averaged noise, prompt 160 read -4% to -24%).
+      expect(percentOff(modeled.summary.ttft_ms.median, real.summary.ttft_ms.median)).toBeLessThan(0.2);
     }
   } finally {
     await twin?.close();
