@@ -114,8 +114,8 @@ test('calibrate --target a real llama.cpp engine: the twin finds its 4 slots, ho
       expect(real.records[0].prompt_tokens / modeled.records[0].prompt_tokens).toBeGreaterThan(4);
       expect(percentOff(profile.prompt_token_ratio * modeled.records[0].prompt_tokens + profile.prompt_token_offset, real.records[0].prompt_tokens)).toBeLessThan(0.03);
       // Without the ratio the twin would prefill a fifth of the tokens (-80%); with it, the fit's compute per
-      // token carries the drift between the probes and this check (six runs with the fit as it is now read
-      // -10% to +6%; before the ITL median and the averaged noise, prompt 160 read -4% to -24%).
+      // token carries the drift between the probes and this check (five runs since the noise was averaged read
+      // -10% to +6%; before, prompt 160 read -4% to -24%).
       expect(percentOff(modeled.summary.ttft_ms.median, real.summary.ttft_ms.median)).toBeLessThan(0.2);
     }
   } finally {
