@@ -27,10 +27,12 @@ test('against a stamping mock, each request records its send delay and every chu
   expect(record.delivery).toBeDefined();
   const { request_ms, chunks_ms } = record.delivery!;
   expect(chunks_ms).toHaveLength(12);
-  // Same machine, same clock: positive, and small next to the 200 ms TTFT and 20 ms gaps.
+  // Same machine, same clock: positive, and shorter than the request itself (a wrong origin or unit, the
+  // bugs stamps can have, is off by far more). Not a timing bar: a CI run just after the 220,000-record
+  // memory test read a send delay of 65 ms.
   for (const delay of [request_ms, ...chunks_ms]) {
     expect(delay).toBeGreaterThan(0);
-    expect(delay).toBeLessThan(50);
+    expect(delay).toBeLessThan(record.e2el_ms!);
   }
   // What the server took is what was measured less what delivery added: its TTFT is at least the profile's.
   expect(record.ttft_ms! - request_ms - chunks_ms[0]).toBeGreaterThanOrEqual(199.5);
