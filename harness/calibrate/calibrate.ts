@@ -98,12 +98,15 @@ function figuresOf(summary: RunSummary, records: RequestRecord[]): RunFigures {
   return { ttft_ms: summary.ttft_ms.median, tpot_ms: summary.tpot_ms.median, ttft_p90_ms: summary.ttft_ms.p90, ttft_per_prompt_token: ttftSlope(records), itl_ms: summary.itl_ms.median };
 }
 
-/** The same figures straight from records, with vLLM's definitions (summarizeRun's), without the full summary the search does not need. */
-function figuresOfRecords(records: RequestRecord[]): RunFigures {
+/**
+ * The same figures straight from records, with vLLM's definitions (summarizeRun's), without the full
+ * summary the search does not need; the ITL median only when asked (a run at 16 holds 20,000 gaps).
+ */
+function figuresOfRecords(records: RequestRecord[], withGaps = true): RunFigures {
   const ok = records.filter((record) => record.ok);
   const ttfts = ok.map((record) => record.ttft_ms!).sort((a, b) => a - b);
   const tpots = ok.map(tpotOf).filter((value): value is number => value !== undefined).sort((a, b) => a - b);
-  const gaps = ok.flatMap((record) => record.itl_ms).sort((a, b) => a - b);
+  const gaps = withGaps ? Float64Array.from(ok.flatMap((record) => record.itl_ms)).sort() : new Float64Array(0);
   return { ttft_ms: percentile(ttfts, 50), tpot_ms: percentile(tpots, 50), ttft_p90_ms: percentile(ttfts, 90), ttft_per_prompt_token: ttftSlope(records), itl_ms: gaps.length ? percentile(gaps, 50) : NaN };
 }
 
@@ -145,7 +148,7 @@ function measuredWorkerStarts(records: RequestRecord[], concurrency: number): nu
   return first.map((sent) => sent - origin);
 }
 
-function simulateRun(profile: Profile, run: LoadedRun, limit = REPORT_REPLAY_LIMIT): RunFigures {
+function simulateRun(profile: Profile, run: LoadedRun, limit = REPORT_REPLAY_LIMIT, withGaps = false): RunFigures {
   const records = replayedRecords(run, limit);
   const pattern = run.info.load_pattern;
   const timed = pattern === undefined || pattern.kind === 'open';
@@ -156,7 +159,7 @@ function simulateRun(profile: Profile, run: LoadedRun, limit = REPORT_REPLAY_LIM
     seed: 1,
     ...(pattern?.kind === 'closed' ? { workerStarts_ms: measuredWorkerStarts(records, pattern.concurrency) } : {}),
   });
-  return figuresOfRecords(outcome.records);
+  return figuresOfRecords(outcome.records, withGaps);
 }
 
 /** A run's measured medians against the twin's (simulated or served) on the same load. */
@@ -265,8 +268,8 @@ class BoundedFit {
     const profile = this.profile(values, limits);
     let loss = 0;
     for (const run of runs) {
-      const simulated = simulateRun(profile, run, SEARCH_REPLAY_LIMIT);
       const target = this.targets.get(run)!;
+      const simulated = simulateRun(profile, run, SEARCH_REPLAY_LIMIT, Number.isFinite(target.itl_ms));
       // Medians and TTFT's p90 (prompts arriving together), plus how TTFT grows with the prompt within a
       // run (relative to the run's mean TTFT per prompt token), which separates compute from fixed delays,
       // and the ITL median under load; the target leaves out the p90 and the slope where they are noise (see their limits).

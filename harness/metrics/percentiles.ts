@@ -8,7 +8,7 @@ export function middleValue(values: readonly number[]): number | undefined {
 }
 
 /** Percentile with linear interpolation between closest ranks (numpy's default, which vLLM uses). */
-export function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = (p / 100) * (sorted.length - 1);
   const low = Math.floor(rank);

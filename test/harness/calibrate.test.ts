@@ -114,9 +114,9 @@ test('calibrate --target a real llama.cpp engine: the twin finds its 4 slots, ho
       expect(real.records[0].prompt_tokens / modeled.records[0].prompt_tokens).toBeGreaterThan(4);
       expect(percentOff(profile.prompt_token_ratio * modeled.records[0].prompt_tokens + profile.prompt_token_offset, real.records[0].prompt_tokens)).toBeLessThan(0.03);
       // Without the ratio the twin would prefill a fifth of the tokens (-80%); with it, the fit's compute per
-      // token carries the drift between the probes and this check (five runs since the noise was averaged read
-      // -10% to +6%; before, prompt 160 read -4% to -24%).
-      expect(percentOff(modeled.summary.ttft_ms.median, real.summary.ttft_ms.median)).toBeLessThan(0.2);
+      // token carries the drift between the probes and this check (seven runs since the noise was averaged read
+      // -10% to +17%, the +17% at prompt 160 in a CI rehearsal; before, it read -4% to -24%).
+      expect(percentOff(modeled.summary.ttft_ms.median, real.summary.ttft_ms.median)).toBeLessThan(0.3);
     }
   } finally {
     await twin?.close();
