@@ -4,6 +4,12 @@ import type { Rng } from '../../common/random';
 import { TOKENIZER_NAMES } from '../../common/text/tokenizer';
 
 /** Deliberate faults, so users can test their clients' retries and timeouts. All off by default. */
+/**
+ * The step duration (ms) at which a profile's jitter_sigma was measured: a longer step averages its noise,
+ * σ·√(reference / step) (stepJitterSigma; calibrate sets the lightest load's TPOT). Unset: every step gets jitter_sigma.
+ */
+export const jitterReferenceSchema = z.number().positive().max(60_000).optional();
+
 export const faultsSchema = z.object({
   /** Probability of answering with each status instead of generating. */
   error_rate: z.partialRecord(z.enum(['429', '500', '503']), z.number().min(0).max(1)).default({}),

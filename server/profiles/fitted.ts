@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { profileCommonShape } from './common';
+import { jitterReferenceSchema, profileCommonShape } from './common';
 import type { StepShape } from './step-cost';
 
 /**
@@ -38,11 +38,7 @@ export const fittedProfileSchema = z.object({
     cache_attention_per_mpair: z.number().nonnegative().default(0),
   }),
   jitter_sigma: z.number().nonnegative().default(0),
-  /**
-   * The step duration (ms) at which jitter_sigma was measured: a longer step averages its noise, σ·√(reference / step)
-   * (calibrate sets the lightest load's TPOT). Unset: every step gets jitter_sigma.
-   */
-  jitter_reference_ms: z.number().positive().max(60_000).optional(),
+  jitter_reference_ms: jitterReferenceSchema,
   api_overhead_ms: z.number().nonnegative().default(0),
   max_num_seqs: z.number().int().positive().default(256),
   max_num_batched_tokens: z.number().int().positive().default(8192),

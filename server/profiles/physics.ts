@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { findHardware, findModel, hardwareSpecSchema, KV_PRECISIONS, modelSpecSchema, WEIGHT_PRECISIONS, type HardwareSpec, type ModelSpec } from './catalog';
-import { profileCommonShape, reasoningSchema } from './common';
+import { jitterReferenceSchema, profileCommonShape, reasoningSchema } from './common';
 import { activeParams, kvCapacityTokens, weightBytes, type PhysicsSetup, type SpeculationSetup } from './step-cost';
 
 /**
@@ -52,11 +52,7 @@ export const physicsProfileSchema = z.object({
   /** Per-device link bandwidth for tensor parallelism, when it is not the hardware's own (e.g. InfiniBand across nodes). */
   interconnect_GBps: z.number().nonnegative().optional(),
   jitter_sigma: z.number().nonnegative().optional(),
-  /**
-   * The step duration (ms) at which jitter_sigma was measured: a longer step averages its noise, σ·√(reference / step)
-   * (calibrate sets the lightest load's TPOT). Unset: every step gets jitter_sigma.
-   */
-  jitter_reference_ms: z.number().positive().max(60_000).optional(),
+  jitter_reference_ms: jitterReferenceSchema,
   /** Extra step-time noise from uneven expert routing (GPUs only; the LPU's schedule is static). */
   moe_imbalance_sigma: z.number().nonnegative().default(0.1),
   api_overhead_ms: z.number().nonnegative().default(0),
