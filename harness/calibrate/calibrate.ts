@@ -4,7 +4,7 @@ import { simulateOnVirtualClock } from '../simulate/simulate';
 import { RecordedWorkload } from '../workload/recorded';
 import { nelderMead } from './nelder-mead';
 import { signedPercent } from '../compare/compare';
-import { middleValue, percentile } from '../metrics/percentiles';
+import { middleValue, percentile, percentileUnsorted } from '../metrics/percentiles';
 import { tpotOf } from '../metrics/summary';
 import type { LoadedRun } from '../results/run-dir';
 import type { RunSummary } from '../types/run';
@@ -106,8 +106,20 @@ function figuresOfRecords(records: RequestRecord[], withGaps = true): RunFigures
   const ok = records.filter((record) => record.ok);
   const ttfts = ok.map((record) => record.ttft_ms!).sort((a, b) => a - b);
   const tpots = ok.map(tpotOf).filter((value): value is number => value !== undefined).sort((a, b) => a - b);
-  const gaps = withGaps ? Float64Array.from(ok.flatMap((record) => record.itl_ms)).sort() : new Float64Array(0);
-  return { ttft_ms: percentile(ttfts, 50), tpot_ms: percentile(tpots, 50), ttft_p90_ms: percentile(ttfts, 90), ttft_per_prompt_token: ttftSlope(records), itl_ms: gaps.length ? percentile(gaps, 50) : NaN };
+  return { ttft_ms: percentile(ttfts, 50), tpot_ms: percentile(tpots, 50), ttft_p90_ms: percentile(ttfts, 90), ttft_per_prompt_token: ttftSlope(records), itl_ms: withGaps ? gapMedian(ok) : NaN };
+}
+
+/** The median of every gap between tokens of the records (NaN for none), without building or sorting one long array. */
+function gapMedian(records: RequestRecord[]): number {
+  // Run directories written before records kept their gaps have none: they count no gap (NaN for a run).
+  const gapsOf = (record: RequestRecord): readonly number[] => record.itl_ms ?? [];
+  const gaps = new Float64Array(records.reduce((count, record) => count + gapsOf(record).length, 0));
+  let filled = 0;
+  for (const record of records) {
+    gaps.set(gapsOf(record), filled);
+    filled += gapsOf(record).length;
+  }
+  return percentileUnsorted(gaps, 50);
 }
 
 /**

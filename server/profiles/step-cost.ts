@@ -159,8 +159,9 @@ export function bodyParams(model: ModelSpec): number {
  * The target model's own pass over a step, phase by phase as Vidur times it per operator (Agrawal et
  * al., MLSys'24): the linear layers are one GEMM over all tokens, prefill attention is compute-bound,
  * decode attention reads the KV cache; each phase takes its own roofline max, and the phases add up.
+ * Its draft_s is 0: stepCost adds the drafting to the same object (a fit calls this millions of times).
  */
-function targetCost(setup: PhysicsSetup, shape: StepShape): Omit<StepCost, 'draft_s' | 'step_s'> & { target_s: number } {
+function targetCost(setup: PhysicsSetup, shape: StepShape): StepCost {
   const { model } = setup;
   const decodeTokens = shape.decodeSeqs * shape.tokensPerDecodeSeq;
   const tokens = decodeTokens + shape.prefillTokens;
@@ -192,7 +193,7 @@ function targetCost(setup: PhysicsSetup, shape: StepShape): Omit<StepCost, 'draf
   const perLayer_us = setup.layerOverhead_us + (model.moe ? setup.moeLayerOverhead_us : 0);
   const overhead_s = tokens > 0 ? (model.layers * perLayer_us + setup.stepOverhead_us + sequences * setup.requestOverhead_us) * 1e-6 : 0;
   const phases_s = phases.linear_s + phases.prefillAttention_s + phases.decodeAttention_s;
-  return { flops, bytes, compute_s: flops / flopsPerSecond, memory_s: bytes / bytesPerSecond, phases, comm_s, overhead_s, target_s: phases_s + comm_s + overhead_s };
+  return { flops, bytes, compute_s: flops / flopsPerSecond, memory_s: bytes / bytesPerSecond, phases, comm_s, overhead_s, draft_s: 0, step_s: phases_s + comm_s + overhead_s };
 }
 
 /**
@@ -200,14 +201,14 @@ function targetCost(setup: PhysicsSetup, shape: StepShape): Omit<StepCost, 'draf
  * (docs/DESIGN.md §2), plus drafting when speculation is on.
  */
 export function stepCost(setup: PhysicsSetup, shape: StepShape): StepCost {
-  const { target_s, ...target } = targetCost(setup, shape);
+  const cost = targetCost(setup, shape);
   // Drafting γ tokens costs γ·c target steps, the unit being a plain one-token decode of the same sequences (Leviathan et al. 2023, §3.5).
   const speculation = setup.speculation;
-  const draft_s =
-    speculation && shape.decodeSeqs > 0
-      ? speculation.gamma * speculation.draftCost * targetCost(setup, { ...shape, tokensPerDecodeSeq: 1, prefillTokens: 0, prefillAttentionSum: 0, prefillCachedContextSum: 0, prefillSeqs: 0 }).target_s
-      : 0;
-  return { ...target, draft_s, step_s: target_s + draft_s };
+  if (speculation && shape.decodeSeqs > 0) {
+    cost.draft_s = speculation.gamma * speculation.draftCost * targetCost(setup, { ...shape, tokensPerDecodeSeq: 1, prefillTokens: 0, prefillAttentionSum: 0, prefillCachedContextSum: 0, prefillSeqs: 0 }).step_s;
+    cost.step_s += cost.draft_s;
+  }
+  return cost;
 }
 
 /** Tokens of KV cache that fit: (memory · utilisation − weights) / KV bytes per token (PagedAttention, Kwon et al. 2023). */

@@ -1,4 +1,4 @@
-import { percentile, summarize } from '../../harness/metrics/percentiles';
+import { percentile, percentileUnsorted, summarize } from '../../harness/metrics/percentiles';
 import { summarizeRun, tpotOf } from '../../harness/metrics/summary';
 import { tokensPerChunk } from '../../harness/client/stream-client';
 import { getTokenizer } from '../../common/text/tokenizer';
@@ -12,6 +12,21 @@ test('percentiles interpolate between closest ranks like numpy', () => {
   expect(percentile(values, 99)).toBeCloseTo(9.91, 10);
   const summary = summarize([10, 0, 5]);
   expect(summary).toMatchObject({ count: 3, mean: 5, median: 5, min: 0, max: 10 });
+});
+
+test('a percentile by selection, of values in any order, equals the sorted one: ties, duplicates, one value, none', () => {
+  expect(percentileUnsorted(Float64Array.from([10, 3, 7, 1, 9, 2, 8, 4, 6, 5]), 90)).toBeCloseTo(9.1, 10);
+  expect(percentileUnsorted(Float64Array.from([4, 1, 3, 2]), 50)).toBe(2.5);
+  expect(percentileUnsorted(Float64Array.from([7]), 50)).toBe(7);
+  expect(percentileUnsorted(new Float64Array(0), 50)).toBeNaN();
+  // Gaps as an engine's are: many equal steps, a few long ones, in any order (a fixed LCG, so it repeats).
+  let state = 12345;
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let trial = 0; trial < 50; trial++) {
+    const values = Array.from({ length: 1 + Math.floor(next() * 300) }, () => (next() < 0.7 ? 5 : Math.round(next() * 200)));
+    const sorted = [...values].sort((a, b) => a - b);
+    for (const p of [0, 10, 50, 90, 99, 100]) expect(percentileUnsorted(Float64Array.from(values), p)).toBe(percentile(sorted, p));
+  }
 });
 
 function record(partial: Partial<RequestRecord>): RequestRecord {
