@@ -11,13 +11,13 @@ import { summarizeRun } from '../../harness/metrics/summary';
 const directory = mkdtempSync(join(tmpdir(), 'tokenbench-calibrate-'));
 
 /**
- * One closed-loop run. Both sides first get three waves of warm-up at the run's concurrency, as calibrate
- * gives its served twin: a process that has served nothing spreads its first wave's arrivals over step
- * boundaries, and the twin's process is new where the endpoint's has served every probe.
+ * One closed-loop run after `warmupWaves` waves of warm-up at its concurrency (the warm-up ends before the
+ * measured run starts). Three by default, as calibrate gives its served twin: a process that has served
+ * nothing spreads its first wave's arrivals over step boundaries.
  */
-async function measure(baseURL: string, workload: string, concurrency: number, requests: number, name: string) {
+async function measure(baseURL: string, workload: string, concurrency: number, requests: number, name: string, warmupWaves = 3) {
   const out = join(directory, name);
-  const result = await runCli(['run', '--target', baseURL, '--workload', workload, '--concurrency', String(concurrency), '--requests', String(requests), '--warmup', String(3 * concurrency), '--out', out]);
+  const result = await runCli(['run', '--target', baseURL, '--workload', workload, '--concurrency', String(concurrency), '--requests', String(requests), '--warmup', String(warmupWaves * concurrency), '--out', out]);
   expect(result.code).toBe(0);
   return readRun(out);
 }
@@ -71,12 +71,42 @@ test('calibrate --target a mixture-of-experts endpoint it never saw: a black-box
   }
 }, 600_000);
 
+type Medians = { ttft_ms: number; tpot_ms: number };
+
+/**
+ * The endpoint and the twin at one load, in turns (endpoint, twin, endpoint, twin, one wave of warm-up
+ * each: both have served this traffic), each side's medians over both its runs' requests. An endpoint
+ * whose two runs disagree by more than ENDPOINT_AGREEMENT on either median changed speed between them:
+ * that pair measured no one endpoint, so it is measured again (at most MAX_ATTEMPTS in all; the pair
+ * that agreed best is kept). Whether the twin is close plays no part in that choice.
+ */
+async function measureInTurns(endpointURL: string, twinURL: string, workload: string, concurrency: number, name: string) {
+  const attempts: Array<{ endpoint: Record<keyof Medians, string[]>; twin: Record<keyof Medians, string[]>; disagreement: number; pooled: { endpoint: Medians; twin: Medians } }> = [];
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const runs: Record<'endpoint' | 'twin', Array<ReturnType<typeof readRun>>> = { endpoint: [], twin: [] };
+    for (const turn of [1, 2]) {
+      runs.endpoint.push(await measure(endpointURL, workload, concurrency, 42, `${name}-endpoint-${attempt}-${turn}`, 1));
+      runs.twin.push(await measure(twinURL, workload, concurrency, 42, `${name}-twin-${attempt}-${turn}`, 1));
+    }
+    const [first, second] = runs.endpoint.map((run) => run.summary as { ttft_ms: { median: number }; tpot_ms: { median: number } });
+    const disagreement = Math.max(percentOff(first.ttft_ms.median, second.ttft_ms.median), percentOff(first.tpot_ms.median, second.tpot_ms.median));
+    const perRun = (side: 'endpoint' | 'twin') => ({ ttft_ms: runs[side].map((run) => run.summary.ttft_ms.median.toFixed(1)), tpot_ms: runs[side].map((run) => run.summary.tpot_ms.median.toFixed(2)) });
+    attempts.push({ endpoint: perRun('endpoint'), twin: perRun('twin'), disagreement, pooled: { endpoint: pooledMedians(runs.endpoint), twin: pooledMedians(runs.twin) } });
+    if (disagreement <= ENDPOINT_AGREEMENT) break;
+  }
+  const kept = attempts.reduce((best, attempt) => (attempt.disagreement < best.disagreement ? attempt : best));
+  return { ...kept.pooled, attempts };
+}
+const ENDPOINT_AGREEMENT = 0.1;
+const MAX_ATTEMPTS = 3;
+
 /** scripts/llama/serve-llama.ts in its own process: llama.cpp (node-llama-cpp's CPU build) behind an OpenAI endpoint with 4 slots. */
 const startLlama = () => startListeningProcess([process.execPath, '-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'scripts', 'llama', 'serve-llama.ts'), '--port', '0', '--sequences', '4', '--context', '2048'], 'serve-llama');
 
 /**
- * Issue 14's bound. The endpoint's own medians move by 5% to 10% between runs a minute apart (sampling,
- * and this shared CPU's speed), so each side is measured twice in turns and its requests pooled.
+ * Issue 14's bound. This CPU engine's own medians move by 5% to 20% between runs a minute apart (sampling,
+ * and this shared machine's speed: one endpoint run read its gaps 12% longer throughout than the run 40 s
+ * before), so each side is measured twice, in turns, and its requests pooled; see measureInTurns.
  */
 const LLAMA_TWIN_BOUND = 0.15;
 
@@ -96,22 +126,19 @@ test('calibrate --target a real llama.cpp engine: the twin finds its 4 slots, ho
     expect(profile.prompt_token_offset).toBeLessThan(0);
     twin = await startMockProcess(['--profile', join(out, 'profile.yaml')]);
     // Loads the probes never ran, past the slots: the first token waits for a slot. The sides take turns,
-    // endpoint, twin, endpoint, twin, and each side's medians are over both its runs' requests: this CPU
-    // engine's speed drifts by up to 10% between runs a minute apart, and at 5 a TTFT median over 30
-    // requests moves by ±7% from sampling alone (it is the least of four running requests' remaining times).
+    // endpoint, twin, endpoint, twin, and each side's medians are over both its runs' requests. Not 5: one
+    // request past the slots, its TTFT median sits where a request either finds a slot or waits for one,
+    // and moved by 7% to 10% (bootstrap standard error) over 60 requests of either side.
     const workload = 'synthetic:prompt=lognormal(32,0.3),output=lognormal(32,0.3)';
-    for (const concurrency of [5, 7]) {
-      const requests = 6 * concurrency;
-      const turns: Record<'endpoint' | 'twin', Array<ReturnType<typeof readRun>>> = { endpoint: [], twin: [] };
-      for (const turn of [1, 2]) {
-        turns.endpoint.push(await measure(llama.baseURL, workload, concurrency, requests, `llama-endpoint-c${concurrency}-${turn}`));
-        turns.twin.push(await measure(twin.baseURL, workload, concurrency, requests, `llama-twin-c${concurrency}-${turn}`));
+    await measure(twin.baseURL, workload, 4, 12, 'llama-twin-warm-up'); // the endpoint has served every probe
+    for (const concurrency of [7, 10]) {
+      const { endpoint, twin: modeled, attempts } = await measureInTurns(llama.baseURL, twin.baseURL, workload, concurrency, `llama-c${concurrency}`);
+      for (const [index, attempt] of attempts.entries()) {
+        process.stdout.write(`llama.cpp c=${concurrency} attempt ${index + 1}: TTFT ${attempt.endpoint.ttft_ms.join('/')} → twin ${attempt.twin.ttft_ms.join('/')} ms; TPOT ${attempt.endpoint.tpot_ms.join('/')} → ${attempt.twin.tpot_ms.join('/')} ms\n`);
       }
-      const [real, modeled] = [turns.endpoint, turns.twin].map(pooledMedians);
-      const perRun = (side: Array<ReturnType<typeof readRun>>, figure: 'ttft_ms' | 'tpot_ms') => side.map((run) => run.summary[figure].median.toFixed(1)).join('/');
-      process.stdout.write(`llama.cpp c=${concurrency}: TTFT ${perRun(turns.endpoint, 'ttft_ms')} → twin ${perRun(turns.twin, 'ttft_ms')} ms (pooled ${real.ttft_ms.toFixed(1)} → ${modeled.ttft_ms.toFixed(1)}, ${signedPercent(modeled.ttft_ms, real.ttft_ms)}); TPOT ${perRun(turns.endpoint, 'tpot_ms')} → ${perRun(turns.twin, 'tpot_ms')} ms (pooled ${real.tpot_ms.toFixed(2)} → ${modeled.tpot_ms.toFixed(2)}, ${signedPercent(modeled.tpot_ms, real.tpot_ms)})\n`);
-      expect(percentOff(modeled.ttft_ms, real.ttft_ms)).toBeLessThan(LLAMA_TWIN_BOUND);
-      expect(percentOff(modeled.tpot_ms, real.tpot_ms)).toBeLessThan(LLAMA_TWIN_BOUND);
+      process.stdout.write(`llama.cpp c=${concurrency}: TTFT ${endpoint.ttft_ms.toFixed(1)} → twin ${modeled.ttft_ms.toFixed(1)} ms (${signedPercent(modeled.ttft_ms, endpoint.ttft_ms)}); TPOT ${endpoint.tpot_ms.toFixed(2)} → ${modeled.tpot_ms.toFixed(2)} ms (${signedPercent(modeled.tpot_ms, endpoint.tpot_ms)})\n`);
+      expect(percentOff(modeled.ttft_ms, endpoint.ttft_ms)).toBeLessThan(LLAMA_TWIN_BOUND);
+      expect(percentOff(modeled.tpot_ms, endpoint.tpot_ms)).toBeLessThan(LLAMA_TWIN_BOUND);
     }
     // The same prompt texts, one at a time, at lengths the probes did not send.
     for (const prompt of [40, 160]) {
