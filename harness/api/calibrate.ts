@@ -233,11 +233,13 @@ interface Probe {
 /** Requests per ladder point: enough that medians settle (three per seat, at least eight). */
 const ladderRequests = (concurrency: number) => Math.max(8, 3 * concurrency);
 /**
- * Requests per validation load, where the verdict is read: eight per seat, at least twenty-four. At nine, a
+ * Requests per validation load, where the verdict is read: eight per seat, at least forty-eight. At nine, a
  * MoE endpoint's TTFT median at concurrency 3 read 33.6 ms in one run and its served twin +20%, in the next
- * +1%; at twelve, a llama.cpp engine's read 137 to 202 ms over four calibrations, at twenty-four 188 to 201 over three.
+ * +1%; at twelve, a llama.cpp engine's read 137 to 202 ms over four calibrations; at twenty-four, 166 to 223
+ * ms over eight, and its twin's error at 3 went from -26% to +21% over six (three said MISS where the same
+ * twin held within 8% at 7 and 10): below its slots a prompt is prefilled alone or beside another one.
  */
-const validationRequests = (concurrency: number) => Math.max(24, 8 * concurrency);
+const validationRequests = (concurrency: number) => Math.max(48, 8 * concurrency);
 
 /**
  * Measures an endpoint with a probe plan chosen so that each knob of the twin is pinned by some probe,

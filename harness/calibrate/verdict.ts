@@ -99,6 +99,6 @@ export function judgeCalibration(result: CalibrationResult, maxError: number, tw
   if (sameSign && !ttftTrend) explanation.push('TTFT is off the same way at every load: a fixed delay (network, gateway, tokenization) the probe could not separate from prefill');
   const bias = biasAtValidation(result, worst, maxError);
   if (bias) explanation.push(bias);
-  if (explanation.length === 2) explanation.push('no pattern over the loads: the endpoint may be noisy at these loads; more requests per load (a larger --budget-s) would tell');
+  if (explanation.length === 2) explanation.push('no pattern over the loads: the medians may be noisy at these loads; measure the worst one with more requests (tokenbench run at its concurrency) and give that run to calibrate as a --holdout directory');
   return { pass, maxError, judgedOn, worst, explanation };
 }

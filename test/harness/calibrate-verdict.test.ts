@@ -46,7 +46,7 @@ test('validation errors of both signs are reported as possible noise, with the r
   const verdict = judgeCalibration(result([load(1, 0.02), load(2, -0.05), load(4, 0.04)], [load(3, 0.18), load(6, -0.11)]), 0.15);
   expect(verdict.pass).toBe(false);
   expect(verdict.explanation.join('\n')).not.toContain('bias');
-  expect(verdict.explanation[2]).toBe('no pattern over the loads: the endpoint may be noisy at these loads; more requests per load (a larger --budget-s) would tell');
+  expect(verdict.explanation[2]).toBe('no pattern over the loads: the medians may be noisy at these loads; measure the worst one with more requests (tokenbench run at its concurrency) and give that run to calibrate as a --holdout directory');
 });
 
 test('a linear twin whose TPOT error grows with the batch is told it lacks a saturating term', () => {
