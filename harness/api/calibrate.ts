@@ -237,7 +237,7 @@ const ladderRequests = (concurrency: number) => Math.max(8, 3 * concurrency);
  * MoE endpoint's TTFT median at concurrency 3 read 33.6 ms in one run and its served twin +20%, in the next
  * +1%; at twelve, a llama.cpp engine's read 137 to 202 ms over four calibrations; at twenty-four, 166 to 223
  * ms over eight, and its twin's error at 3 went from -26% to +21% over six (three said MISS where the same
- * twin held within 8% at 7 and 10): below its slots a prompt is prefilled alone or beside another one.
+ * twin held within 12% at the test's loads): below its slots a prompt is prefilled alone or beside another one.
  */
 const validationRequests = (concurrency: number) => Math.max(48, 8 * concurrency);
 
