@@ -10,11 +10,14 @@ export function middleValue(values: readonly number[]): number | undefined {
 /** Percentile with linear interpolation between closest ranks (numpy's default, which vLLM uses). */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
-  const rank = (p / 100) * (sorted.length - 1);
+  const rank = rankOf(p, sorted.length);
   const low = Math.floor(rank);
-  const high = Math.ceil(rank);
-  return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+  return between(sorted[low], sorted[Math.ceil(rank)], rank - low);
 }
+
+/** The fractional rank of percentile p among `count` values (numpy's linear method: rank p/100 × (n − 1)). */
+const rankOf = (p: number, count: number): number => (p / 100) * (count - 1);
+const between = (low: number, high: number, fraction: number): number => low + (high - low) * fraction;
 
 /**
  * percentile() of values in any order, by selection instead of a full sort (Hoare's quickselect, expected
@@ -23,14 +26,14 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
  */
 export function percentileUnsorted(values: Float64Array, p: number): number {
   if (values.length === 0) return NaN;
-  const rank = (p / 100) * (values.length - 1);
+  const rank = rankOf(p, values.length);
   const low = Math.floor(rank);
   const lowValue = selectInPlace(values, low);
   if (rank === low) return lowValue;
   // After selection everything past `low` is at least values[low]: the next rank is their least.
   let highValue = Infinity;
   for (let i = low + 1; i < values.length; i++) if (values[i] < highValue) highValue = values[i];
-  return lowValue + (highValue - lowValue) * (rank - low);
+  return between(lowValue, highValue, rank - low);
 }
 
 /** Moves the k-th smallest value to index k, smaller ones before it and larger ones after, and returns it. */

@@ -88,7 +88,7 @@ async function measureInTurns(endpointURL: string, twinURL: string, workload: st
       runs.endpoint.push(await measure(endpointURL, workload, concurrency, 42, `${name}-endpoint-${attempt}-${turn}`, 1));
       runs.twin.push(await measure(twinURL, workload, concurrency, 42, `${name}-twin-${attempt}-${turn}`, 1));
     }
-    const [first, second] = runs.endpoint.map((run) => run.summary as { ttft_ms: { median: number }; tpot_ms: { median: number } });
+    const [first, second] = runs.endpoint.map((run) => run.summary);
     const disagreement = Math.max(percentOff(first.ttft_ms.median, second.ttft_ms.median), percentOff(first.tpot_ms.median, second.tpot_ms.median));
     const perRun = (side: 'endpoint' | 'twin') => ({ ttft_ms: runs[side].map((run) => run.summary.ttft_ms.median.toFixed(1)), tpot_ms: runs[side].map((run) => run.summary.tpot_ms.median.toFixed(2)) });
     attempts.push({ endpoint: perRun('endpoint'), twin: perRun('twin'), disagreement, pooled: { endpoint: pooledMedians(runs.endpoint), twin: pooledMedians(runs.twin) } });
